@@ -1,0 +1,17 @@
+//! `golive check [PATH]`: every probe the configuration enables.
+
+use crate::checklist::ProbeKind;
+use crate::cli::{CheckArgs, Global};
+use crate::error::Error;
+use crate::{ExitStatus, commands};
+
+/// Runs the whole checklist over `args.path`.
+///
+/// # Errors
+/// Usage, configuration or output problems.
+pub fn run(global: &Global, args: &CheckArgs) -> Result<ExitStatus, Error> {
+    let root = commands::existing_dir(&args.path)?;
+    let (cfg, checklist) = commands::load_inputs(global, &root)?;
+    let opts = commands::run_options(global, &root, ProbeKind::ALL.to_vec());
+    commands::run_and_report(global, &checklist, cfg, &opts)
+}

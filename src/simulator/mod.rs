@@ -1,0 +1,1 @@
+//! A local Exirom sandbox simulator (placeholder until its issue lands).

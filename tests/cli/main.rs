@@ -1,0 +1,7 @@
+//! The one integration-test binary: runs the real `golive` binary against fixtures and loopback
+//! servers. One module per command.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unreachable_pub)]
+
+mod common;
+mod exit_codes;
