@@ -197,6 +197,7 @@ fn result_of(checklist: &Checklist, rule: &Rule, mut o: Outcome) -> RuleResult {
         checklist_items: rule.checklist.clone(),
         section,
         docs_url: rule.docs_url().map(str::to_string),
+        docs: Some(rule.docs.clone()),
         findings: o.findings,
         measurements: o.measurements,
     }

@@ -76,7 +76,7 @@ pub fn run_and_report(
     cfg: Config,
     opts: &RunOptions,
 ) -> Result<ExitStatus, Error> {
-    let targets = output::targets(&global.format, &global.output)?;
+    let targets = output::targets(&global.format, &global.output, &global.report)?;
     let rt = runtime()?;
     let report = rt.block_on(engine::run(checklist, cfg, Credentials::from_env(), opts));
     output::emit(&report, &targets, use_color(global.color))?;
