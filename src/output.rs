@@ -194,11 +194,10 @@ mod tests {
         let md = parse_report_arg("markdown=g.md").unwrap();
         // Only --report: the human report still goes to stdout.
         let t = targets(&[], &[], &[sarif.clone(), md.clone()]).unwrap();
-        assert_eq!(t.iter().map(|t| (t.format, t.path.is_some())).collect::<Vec<_>>(), [
-            (Format::Human, false),
-            (Format::Sarif, true),
-            (Format::Markdown, true)
-        ]);
+        assert_eq!(
+            t.iter().map(|t| (t.format, t.path.is_some())).collect::<Vec<_>>(),
+            [(Format::Human, false), (Format::Sarif, true), (Format::Markdown, true)]
+        );
         let t = targets(&[Format::Github], &[], std::slice::from_ref(&sarif)).unwrap();
         assert_eq!(t.iter().map(|t| t.format).collect::<Vec<_>>(), [Format::Github, Format::Sarif]);
         let clash = targets(&[Format::Json], &[PathBuf::from("g.sarif")], &[sarif]);

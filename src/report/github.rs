@@ -137,7 +137,9 @@ mod tests {
         let out = render(&r);
         let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("::")).collect();
         assert_eq!(lines.len(), MAX_ANNOTATIONS);
-        assert!(lines[0].starts_with("::error file=fixtures/demo-shop/src/config.js,line=3,col=17,title=golive hardcoded-credential%3A"));
+        assert!(lines[0].starts_with(
+            "::error file=fixtures/demo-shop/src/config.js,line=3,col=17,title=golive hardcoded-credential%3A"
+        ));
         assert!(lines[1].starts_with("::error title=golive webhook-tls-version"), "{}", lines[1]);
         assert!(lines[2..].iter().all(|l| l.starts_with("::warning ")));
         assert!(out.contains("annotated the 10 most severe of 17 problems"));

@@ -95,11 +95,8 @@ fn write_row(out: &mut String, r: &RuleResult) {
         evidence.push(format!("… and {more} more (see the JSON or SARIF report)"));
     }
     if !r.measurements.is_empty() {
-        let m: Vec<String> = r
-            .measurements
-            .iter()
-            .map(|(k, v)| format!("{}: {}", escape(k), code(&ticket::value_text(v))))
-            .collect();
+        let m: Vec<String> =
+            r.measurements.iter().map(|(k, v)| format!("{}: {}", escape(k), code(&ticket::value_text(v)))).collect();
         evidence.push(m.join(", "));
     }
     let mut fix = Vec::new();

@@ -555,4 +555,3 @@ pub(crate) mod tests {
         }
     }
 }
-

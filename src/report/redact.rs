@@ -8,7 +8,7 @@
 //! - every Luhn-valid run of 13–19 digits (contiguous, or in groups joined by single spaces or
 //!   dashes: `4111 1111 1111 1111`) keeps its first 6 and last 4 digits, the rest become `*`;
 //! - every occurrence of the merchant secret and key from the environment (`EXIROM_MERCHANT_SECRET`,
-//!   `EXIROM_MERCHANT_KEY`, at least [`MIN_SECRET_LEN`] characters) becomes `***`, including the
+//!   `EXIROM_MERCHANT_KEY`, at least [`MIN_SECRET_LEN`] characters) becomes [`REDACTED`], including the
 //!   escaped forms the formats write (JSON, HTML/XML, Markdown, GitHub workflow commands, URLs).
 //!
 //! Two kinds of digit runs are left alone because masking them would destroy evidence without
@@ -21,6 +21,9 @@ use std::collections::BTreeSet;
 
 use super::Report;
 use crate::secret::Credentials;
+
+/// What a secret value is replaced with.
+pub const REDACTED: &str = "[REDACTED]";
 
 /// Shortest secret value that is masked; shorter values would mangle ordinary words.
 pub const MIN_SECRET_LEN: usize = 6;
@@ -65,7 +68,7 @@ impl Redactor {
         let mut out = mask_pans(text, &self.allow);
         for n in &self.needles {
             if out.contains(n.as_str()) {
-                out = out.replace(n.as_str(), "***");
+                out = out.replace(n.as_str(), REDACTED);
             }
         }
         out
@@ -281,10 +284,10 @@ mod tests {
     #[test]
     fn leaves_other_numbers_alone() {
         for s in [
-            "4111111111111112",                                                 // fails Luhn
-            "411111111111",                                                     // 12 digits
-            "41111111111111111111111",                                          // 23 digits: not a card
-            "0123456789abcdef0123456789abcdef01234567",                         // commit id
+            "4111111111111112",                                                   // fails Luhn
+            "411111111111",                                                       // 12 digits
+            "41111111111111111111111",                                            // 23 digits: not a card
+            "0123456789abcdef0123456789abcdef01234567",                           // commit id
             "sha256 5f0123456789012345678f0123456789012345678f01234567890123456", // digest
             "2026-11-26T10:00:00Z (1234 ms)",
             "| 2 | 1 | 1 | 1 | 1 | 1 |",
@@ -331,7 +334,7 @@ mod tests {
         ] {
             let out = r.apply(&format!("before {text} after"));
             assert!(!out.contains("s3cr"), "{text} -> {out}");
-            assert!(out.contains("***"), "{out}");
+            assert!(out.contains(REDACTED), "{out}");
         }
         assert_eq!(r.apply("a short word"), "a short word", "secrets under 6 characters are not masked");
     }

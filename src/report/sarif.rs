@@ -352,8 +352,11 @@ fn level_name(l: Level) -> &'static str {
 fn what_it_checks(docs: &str) -> Option<String> {
     let start = docs.find("## What it checks")?;
     let body = &docs[start + "## What it checks".len()..];
-    let para: Vec<&str> =
-        body.lines().skip_while(|l| l.trim().is_empty()).take_while(|l| !l.trim().is_empty() && !l.starts_with('#')).collect();
+    let para: Vec<&str> = body
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .collect();
     let text = para.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
     (!text.is_empty()).then_some(text)
 }
@@ -415,7 +418,8 @@ pub(crate) mod tests {
     fn results_cover_findings_and_failing_rules_only() {
         let v = parse(&sample());
         let run = &v["runs"][0];
-        let rules: Vec<&str> = run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        let rules: Vec<&str> =
+            run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
         assert_eq!(rules.len(), sample().results.len(), "one descriptor per rule in the report");
         let results: Vec<(&str, &str, &str)> = run["results"]
             .as_array()
@@ -441,12 +445,18 @@ pub(crate) mod tests {
         let suppressed = &run["results"][1]["suppressions"][0];
         assert_eq!(suppressed["kind"], "inSource");
         assert_eq!(run["results"][0]["partialFingerprints"][FINGERPRINT_KEY], "abc123");
-        assert_eq!(run["results"][0]["locations"][0]["physicalLocation"]["region"]["snippet"]["text"], "const secret = \"sk_l****\";");
+        assert_eq!(
+            run["results"][0]["locations"][0]["physicalLocation"]["region"]["snippet"]["text"],
+            "const secret = \"sk_l****\";"
+        );
         let rule = &run["tool"]["driver"]["rules"][0];
         assert_eq!(rule["properties"]["security-severity"], "9.0");
         assert_eq!(rule["name"], "HardcodedCredential");
         assert!(rule["help"]["markdown"].as_str().unwrap().contains("## How to fix"));
-        assert_eq!(rule["fullDescription"]["text"], "Title of hardcoded-credential: what golive looks at, in one paragraph.");
+        assert_eq!(
+            rule["fullDescription"]["text"],
+            "Title of hardcoded-credential: what golive looks at, in one paragraph."
+        );
     }
 
     #[test]
@@ -455,7 +465,10 @@ pub(crate) mod tests {
         r.context.root = ".".into();
         r.results[0].findings[0].path = "./src/config.js".into();
         let v = parse(&r);
-        assert_eq!(v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "src/config.js");
+        assert_eq!(
+            v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "src/config.js"
+        );
     }
 
     #[test]
@@ -486,7 +499,8 @@ pub(crate) mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let mut files = Vec::new();
-        for (name, report) in [("sample", sample()), ("empty", Report::empty()), ("pass", crate::report::tests::all_pass())]
+        for (name, report) in
+            [("sample", sample()), ("empty", Report::empty()), ("pass", crate::report::tests::all_pass())]
         {
             let p = dir.path().join(format!("{name}.sarif"));
             std::fs::write(&p, render(&report)).unwrap();
@@ -520,7 +534,14 @@ pub(crate) mod tests {
             .map(|rs| {
                 rs.iter()
                     .filter(|r| matches!(r["level"].as_str(), None | Some("error" | "warning")))
-                    .map(|r| format!("{} {} {}", r["ruleId"], r["message"]["arguments"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]))
+                    .map(|r| {
+                        format!(
+                            "{} {} {}",
+                            r["ruleId"],
+                            r["message"]["arguments"],
+                            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
