@@ -20,25 +20,33 @@ body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, 
   color:#1f2328; margin: 0 auto; max-width: 1100px; padding: 24px; }
 h1 { font-size: 24px; margin: 0 0 12px; }
 h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background:#f6f8fa;
-  padding: 1px 4px; border-radius: 4px; word-break: break-all; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace;
+  font-size: 0.9em; background:#f6f8fa; padding: 1px 4px; border-radius: 4px; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; }
+table.rules { table-layout: fixed; }
+col.c-status { width: 11%; } col.c-rule { width: 25%; } col.c-evidence { width: 46%; } col.c-fix { width: 18%; }
+td { overflow-wrap: anywhere; }
 th, td { border: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
 th { background:#f6f8fa; }
-td.status { white-space: nowrap; font-weight: 600; }
-td.rule { width: 24%; } td.fix { width: 16%; }
+td.status { white-space: nowrap; }
+.badge { display: inline-block; min-width: 58px; text-align: center; padding: 1px 8px; border-radius: 10px;
+  font-size: 12px; font-weight: 700; letter-spacing: 0.03em; color: #fff; }
+.badge.pass { background: var(--pass); } .badge.fail { background: var(--fail); }
+.badge.warn { background: var(--warn); } .badge.skip { background: var(--skip); }
+.badge.error { background: var(--error); } .badge.manual { background: var(--manual); }
 ul.evidence { margin: 0; padding-left: 18px; }
 .muted { color: var(--muted); }
 .verdict { display: flex; align-items: center; gap: 16px; padding: 12px 16px; border-radius: 8px;
   border: 2px solid; margin-bottom: 12px; }
-.verdict strong { font-size: 22px; }
+.verdict strong { font-size: 22px; white-space: nowrap; }
+.verdict .badge { font-size: 20px; padding: 2px 14px; border-radius: 14px; }
 .verdict.pass { border-color: var(--pass); background:#dafbe1; }
 .verdict.fail { border-color: var(--fail); background:#ffebe9; }
 .summary td, .summary th { text-align: center; }
 .s-pass { color: var(--pass); } .s-fail { color: var(--fail); } .s-warn { color: var(--warn); }
 .s-skip { color: var(--skip); } .s-error { color: var(--error); } .s-manual { color: var(--manual); }
-tr.row-fail td.status, tr.row-error td.status { background:#ffebe9; }
-tr.row-warn td.status { background:#fff8c5; }
+tr.row-fail td, tr.row-error td { background:#fff5f5; }
+tr.row-warn td { background:#fffbe6; }
 dl.audit { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
 dl.audit dt { font-weight: 600; } dl.audit dd { margin: 0; word-break: break-all; }
 footer { margin-top: 24px; font-size: 12px; }
@@ -49,7 +57,7 @@ footer { margin-top: 24px; font-size: 12px; }
   tr, .verdict, dl.audit { break-inside: avoid; }
   thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
-  a[href]::after { content: ' <' attr(href) '>'; font-size: 9px; color: var(--muted); word-break: break-all; }
+  a[href]:not(.url)::after { content: ' <' attr(href) '>'; font-size: 8px; color: var(--muted); }
 }
 ";
 
@@ -67,12 +75,12 @@ pub fn render(report: &Report) -> String {
     );
     let _ = writeln!(out, "<h1>{}</h1>", escape(&title));
     let (class, word) = match report.verdict {
-        Verdict::Pass => ("pass", "✅ PASS"),
-        Verdict::Fail => ("fail", "❌ FAIL"),
+        Verdict::Pass => ("pass", "PASS"),
+        Verdict::Fail => ("fail", "FAIL"),
     };
     let _ = writeln!(
         out,
-        "<div class=\"verdict {class}\"><strong>Verdict: {word}</strong><span>{}</span></div>",
+        "<div class=\"verdict {class}\"><strong>Verdict: <span class=\"badge {class}\">{word}</span></strong><span>{}</span></div>",
         escape(&ticket::verdict_sentence(report))
     );
     write_summary(&mut out, report);
@@ -89,7 +97,8 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "<h2>{}</h2>", escape(section));
         let _ = writeln!(
             out,
-            "<table class=\"rules\">\n<thead><tr><th>Status</th><th>Rule</th><th>Evidence</th><th>Fix</th></tr></thead>\n<tbody>"
+            "<table class=\"rules\">\n<colgroup><col class=\"c-status\"><col class=\"c-rule\"><col class=\"c-evidence\">\
+             <col class=\"c-fix\"></colgroup>\n<thead><tr><th>Status</th><th>Rule</th><th>Evidence</th><th>Fix</th></tr></thead>\n<tbody>"
         );
         for r in results {
             write_row(&mut out, r);
@@ -109,7 +118,7 @@ pub fn render(report: &Report) -> String {
         let value = match cell {
             Cell::Text(t) => escape(&t),
             Cell::Code(t) => format!("<code>{}</code>", escape(&t)),
-            Cell::Link(u) => link(&u, &u),
+            Cell::Link(u) => url_link(&u),
         };
         let _ = writeln!(out, "<dt>{}</dt><dd>{value}</dd>", escape(name));
     }
@@ -125,15 +134,17 @@ fn status_class(st: Status) -> &'static str {
     st.as_str()
 }
 
+/// A coloured status badge. Text, not emoji: a printed page or a machine without an emoji font
+/// would show empty boxes.
 fn label(st: Status) -> String {
-    let (emoji, word) = ticket::status_label(st);
-    format!("{emoji} {word}")
+    let (_, word) = ticket::status_label(st);
+    format!("<span class=\"badge {}\">{word}</span>", status_class(st))
 }
 
 fn write_summary(out: &mut String, report: &Report) {
     let _ = write!(out, "<table class=\"summary\"><thead><tr>");
     for st in Status::ALL {
-        let _ = write!(out, "<th class=\"s-{}\">{}</th>", status_class(st), label(st));
+        let _ = write!(out, "<th>{}</th>", label(st));
     }
     let _ = write!(out, "</tr></thead><tbody><tr>");
     for st in Status::ALL {
@@ -146,7 +157,7 @@ fn write_row(out: &mut String, r: &RuleResult) {
     let st = status_class(r.status);
     let _ = write!(
         out,
-        "<tr class=\"row-{st}\"><td class=\"status s-{st}\">{}</td><td class=\"rule\"><code>{}</code><br>{}</td><td>",
+        "<tr class=\"row-{st}\"><td class=\"status\">{}</td><td class=\"rule\"><code>{}</code><br>{}</td><td>",
         label(r.status),
         escape(&r.rule),
         escape(&r.title)
@@ -201,7 +212,7 @@ fn write_attestations(out: &mut String, report: &Report) {
     );
     for a in att {
         let evidence = match a.evidence.as_deref() {
-            Some(e) => link(e, e),
+            Some(e) => url_link(e),
             None => "<span class=\"muted\">none given</span>".into(),
         };
         let _ = writeln!(
@@ -221,6 +232,15 @@ fn link(text: &str, url: &str) -> String {
         format!("<a href=\"{}\">{}</a>", escape(url), escape(text))
     } else {
         escape(text)
+    }
+}
+
+/// A link that shows its own URL (not repeated when printed).
+fn url_link(url: &str) -> String {
+    if url.starts_with("https://") || url.starts_with("http://") {
+        format!("<a class=\"url\" href=\"{}\">{}</a>", escape(url), escape(url))
+    } else {
+        escape(url)
     }
 }
 
