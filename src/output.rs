@@ -106,7 +106,7 @@ fn paired(formats: &[Format], outputs: &[PathBuf]) -> Result<Vec<Target>, Error>
 pub fn emit(report: &Report, targets: &[Target], color: bool) -> Result<(), Error> {
     let redactor = Redactor::for_report(report);
     for t in targets {
-        let text = redactor.apply(&report::render(report, t.format, color && t.path.is_none()));
+        let text = redactor.apply_format(&report::render(report, t.format, color && t.path.is_none()), t.format);
         match &t.path {
             Some(p) => write_atomic(p, text.as_bytes())?,
             None => write_stdout(&text),

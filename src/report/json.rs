@@ -57,7 +57,7 @@ pub fn render(report: &Report) -> String {
 /// then redacted as `output::emit` does), so a Markdown or HTML ticket can be matched to its JSON
 /// record.
 pub fn sha256(report: &Report) -> String {
-    let json = Redactor::for_report(report).apply(&render(report));
+    let json = Redactor::for_report(report).apply_format(&render(report), super::Format::Json);
     hex::encode(Sha256::digest(json.as_bytes()))
 }
 

@@ -63,6 +63,53 @@ impl Redactor {
         Self { needles, allow: allow.into_iter().collect() }
     }
 
+    /// A rendered report in `format`, redacted. JSON formats (`json`, `sarif`) stay valid JSON: when
+    /// masking a bare number (a card number reported as a JSON number) would break the syntax, the
+    /// document is redacted value by value instead, the masked number becoming a string.
+    pub fn apply_format(&self, text: &str, format: super::Format) -> String {
+        match format {
+            super::Format::Json | super::Format::Sarif => self.apply_json(text),
+            _ => self.apply(text),
+        }
+    }
+
+    fn apply_json(&self, text: &str) -> String {
+        let out = self.apply(text);
+        if out == text || serde_json::from_str::<serde_json::Value>(&out).is_ok() {
+            return out;
+        }
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return out;
+        };
+        self.redact_value(&mut value);
+        let mut s = serde_json::to_string_pretty(&value).unwrap_or(out);
+        s.push('\n');
+        s
+    }
+
+    fn redact_value(&self, v: &mut serde_json::Value) {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => *s = self.apply(s),
+            Value::Number(n) => {
+                let text = n.to_string();
+                let masked = self.apply(&text);
+                if masked != text {
+                    *v = Value::String(masked);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| self.redact_value(i)),
+            Value::Object(map) => {
+                let entries = std::mem::take(map);
+                for (k, mut val) in entries {
+                    self.redact_value(&mut val);
+                    map.insert(self.apply(&k), val);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+
     /// `text` with every card number and secret masked.
     pub fn apply(&self, text: &str) -> String {
         let mut out = mask_pans(text, &self.allow);
@@ -337,6 +384,28 @@ mod tests {
             assert!(out.contains(REDACTED), "{out}");
         }
         assert_eq!(r.apply("a short word"), "a short word", "secrets under 6 characters are not masked");
+    }
+
+    #[test]
+    fn json_stays_valid_when_a_number_is_masked() {
+        let mut r = crate::report::tests::sample();
+        r.results[2].measurements.insert("card".into(), serde_json::json!(4_111_111_111_111_111_u64));
+        let redactor = Redactor::new(&[], id_values(&r));
+        for format in [crate::report::Format::Json, crate::report::Format::Sarif] {
+            let out = redactor.apply_format(&crate::report::render(&r, format, false), format);
+            let v: serde_json::Value = serde_json::from_str(&out).expect("still JSON");
+            assert!(!out.contains("4111111111111111"));
+            if format == crate::report::Format::Json {
+                assert_eq!(v["results"][2]["measurements"]["card"], "411111******1111");
+                assert_eq!(v["results"][4]["measurements"]["transactionId"], "733609401625775730");
+            }
+        }
+        // Masking inside strings keeps the text as rendered.
+        let sample = crate::report::tests::sample();
+        let text = crate::report::json::render(&sample);
+        let leaky = text.replace("connection refused", "card 4111111111111111 refused");
+        let out = Redactor::new(&[], id_values(&sample)).apply_format(&leaky, crate::report::Format::Json);
+        assert_eq!(out, text.replace("connection refused", "card 411111******1111 refused"));
     }
 
     #[test]
