@@ -1,6 +1,7 @@
 //! GitHub Actions workflow commands: an `::error`/`::warning`/`::notice` annotation for each of the
-//! [`MAX_ANNOTATIONS`] most severe problems (findings of failing or warning rules, and failing rules
-//! with nothing to point at), then one summary line.
+//! [`MAX_ANNOTATIONS`] most severe problems, then one summary line. A problem is an unsuppressed
+//! finding of a rule that failed, warned or could not be checked, or such a rule itself when it has
+//! nothing to point at in the code (webhook and sandbox rules, absences): that annotation has no file.
 //!
 //! GitHub shows at most 10 annotations of each kind per step, so more would only be noise; the
 //! SARIF upload and the Markdown summary carry everything. Paths are relative to the directory golive

@@ -117,7 +117,10 @@ pub(crate) fn audit_rows(report: &Report) -> Vec<(&'static str, Cell)> {
         rows.push(("Project", Cell::Text(p.clone())));
     }
     rows.push(("Scanned root", Cell::Code(c.root.clone())));
-    rows.push(("Commit", c.commit.clone().map_or_else(|| Cell::Text("unknown (not a git work tree)".into()), Cell::Code)));
+    rows.push((
+        "Commit",
+        c.commit.clone().map_or_else(|| Cell::Text("unknown (not a git work tree)".into()), Cell::Code),
+    ));
     rows.push(("Webhook URL", c.webhook_url.clone().map_or_else(|| Cell::Text("not probed".into()), Cell::Link)));
     rows.push((
         "Sandbox base URL",
