@@ -416,8 +416,22 @@ mod proptests {
 
     fn rule_like() -> impl Strategy<Value = String> {
         let key = prop::sample::select(vec![
-            "id", "probe", "severity", "checklist", "title", "docs", "pattern", "keywords", "detector", "check", "flow",
-            "skip", "exclude", "override", "aliases", "colour",
+            "id",
+            "probe",
+            "severity",
+            "checklist",
+            "title",
+            "docs",
+            "pattern",
+            "keywords",
+            "detector",
+            "check",
+            "flow",
+            "skip",
+            "exclude",
+            "override",
+            "aliases",
+            "colour",
         ]);
         let value = prop_oneof![
             Just("\"static\"".to_string()),
@@ -433,7 +447,12 @@ mod proptests {
             Just("7".to_string()),
             "[a-z\\[\\]\"'=. ]{0,10}",
         ];
-        let sub = prop::sample::select(vec!["", "[rule.examples]\nmatch = [\"a\"]\n", "[rule.allow]\nregexes = [\"(\"]\n", "[rule.options]\nx = 1\n"]);
+        let sub = prop::sample::select(vec![
+            "",
+            "[rule.examples]\nmatch = [\"a\"]\n",
+            "[rule.allow]\nregexes = [\"(\"]\n",
+            "[rule.options]\nx = 1\n",
+        ]);
         prop::collection::vec((prop::collection::vec((key, value), 0..8), sub), 0..4).prop_map(|rules| {
             let mut s = String::new();
             for (kvs, sub) in rules {

@@ -377,8 +377,24 @@ mod proptests {
     /// the validator instead of failing at the first byte.
     fn toml_like() -> impl Strategy<Value = String> {
         let key = prop::sample::select(vec![
-            "url", "timeout_ms", "base_url", "mid", "currencies", "flows", "who", "when", "reason", "rule", "path",
-            "extend", "disable", "severity", "max_file_size", "allow_private", "pointer", "bogus",
+            "url",
+            "timeout_ms",
+            "base_url",
+            "mid",
+            "currencies",
+            "flows",
+            "who",
+            "when",
+            "reason",
+            "rule",
+            "path",
+            "extend",
+            "disable",
+            "severity",
+            "max_file_size",
+            "allow_private",
+            "pointer",
+            "bogus",
         ]);
         let value = prop_oneof![
             Just("\"x\"".to_string()),
@@ -393,8 +409,19 @@ mod proptests {
             "[a-z\\[\\]\"=. ]{0,12}",
         ];
         let header = prop::sample::select(vec![
-            "[project]", "[exirom]", "[webhook]", "[webhook.oracle]", "[sandbox]", "[sandbox.cards]", "[static]",
-            "[checklist]", "[checklist.severity]", "[attest.monitoring]", "[[ignore]]", "[nope]", "",
+            "[project]",
+            "[exirom]",
+            "[webhook]",
+            "[webhook.oracle]",
+            "[sandbox]",
+            "[sandbox.cards]",
+            "[static]",
+            "[checklist]",
+            "[checklist.severity]",
+            "[attest.monitoring]",
+            "[[ignore]]",
+            "[nope]",
+            "",
         ]);
         prop::collection::vec((header, prop::collection::vec((key, value), 0..4)), 0..6).prop_map(|sections| {
             let mut s = String::new();
