@@ -156,7 +156,7 @@ fn write(path: &Path, text: &str, total: &mut u64) {
 /// One "service" directory: about 200 KB of mixed files, with problems planted at a fixed rate.
 fn service(root: &Path, n: usize, rng: &mut Rng, planted: &mut Planted, total: &mut u64) {
     let dir = root.join(format!("services/svc{n:04}"));
-    let plant = n % 4 == 0;
+    let plant = n.is_multiple_of(4);
 
     let mut js = String::new();
     js.push_str("const axios = require('axios');\nconst BASE_URL = process.env.EXIROM_BASE_URL || 'https://api.exirom.com/api';\n");
@@ -175,7 +175,7 @@ fn service(root: &Path, n: usize, rng: &mut Rng, planted: &mut Planted, total: &
 
     let mut ts = String::new();
     filler_js(rng, 400, &mut ts);
-    if plant && n % 8 == 0 {
+    if plant && n.is_multiple_of(8) {
         writeln!(ts, "const fallbackCard = \"{}\";", visa(rng)).unwrap();
         planted.add("pan-in-source");
     }
@@ -271,7 +271,7 @@ fn main() {
     let mb: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(10);
     let seed: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(0x5EED_CAFE);
     let mut rng = Rng(seed | 1);
-    let mut planted = Planted { counts: Default::default() };
+    let mut planted = Planted { counts: std::collections::BTreeMap::default() };
     let mut total = 0u64;
     let _ = fs::remove_dir_all(&root);
     fs::create_dir_all(&root).unwrap();

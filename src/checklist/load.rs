@@ -408,6 +408,8 @@ pattern = '''x'''
 
 #[cfg(test)]
 mod proptests {
+    use std::fmt::Write as _;
+
     use std::collections::BTreeSet;
 
     use proptest::prelude::*;
@@ -458,7 +460,7 @@ mod proptests {
             for (kvs, sub) in rules {
                 s.push_str("[[rule]]\n");
                 for (k, v) in kvs {
-                    s.push_str(&format!("{k} = {v}\n"));
+                    let _ = writeln!(s, "{k} = {v}");
                 }
                 s.push_str(sub);
             }

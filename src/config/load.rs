@@ -371,6 +371,8 @@ mod tests {
 
 #[cfg(test)]
 mod proptests {
+    use std::fmt::Write as _;
+
     use proptest::prelude::*;
 
     /// TOML-shaped text built from golive.toml's own vocabulary, so the generator reaches deep into
@@ -429,7 +431,7 @@ mod proptests {
                 s.push_str(h);
                 s.push('\n');
                 for (k, v) in kvs {
-                    s.push_str(&format!("{k} = {v}\n"));
+                    let _ = writeln!(s, "{k} = {v}");
                 }
             }
             s
