@@ -13,16 +13,16 @@
 //!
 //! | route | module |
 //! |---|---|
-//! | `POST /api/v1/auth` | [`auth`] |
-//! | `POST /api/v1/payments/card`, `GET …/card/status/{id}`, `GET …/card/info/{id}`, `POST …/card/tokenize`, `POST …/card/charge` | [`card`] |
-//! | `GET`/`POST /sim/3ds/{id}`, `/sim/apm/{id}` (customer pages, no token) | [`challenge`] |
-//! | `POST /api/v1/refunds/card` (+ legacy `/v1/payments/refund`), `status/{id}`, `info/{id}` | [`refund`] |
-//! | `POST /api/v1/payouts/card`, `POST /api/v1/payouts/apm`, `status/{id}`, `info/{id}` | [`payout`] |
-//! | `POST /api/v1/payments/apm`, `status/{id}`, `info/{id}` | [`apm`] |
-//! | `/_simulator/transactions`, `/_simulator/log`, `/_simulator/expire-tokens`, `/_simulator/health` | [`admin`] |
+//! | `POST /api/v1/auth` | `auth` |
+//! | `POST /api/v1/payments/card`, `GET …/card/status/{id}`, `GET …/card/info/{id}`, `POST …/card/tokenize`, `POST …/card/charge` | `card` |
+//! | `GET`/`POST /sim/3ds/{id}`, `/sim/apm/{id}` (customer pages, no token) | `challenge` |
+//! | `POST /api/v1/refunds/card` (+ legacy `/v1/payments/refund`), `status/{id}`, `info/{id}` | `refund` |
+//! | `POST /api/v1/payouts/card`, `POST /api/v1/payouts/apm`, `status/{id}`, `info/{id}` | `payout` |
+//! | `POST /api/v1/payments/apm`, `status/{id}`, `info/{id}` | `apm` |
+//! | `/_simulator/transactions`, `/_simulator/log`, `/_simulator/expire-tokens`, `/_simulator/health` | `admin` |
 //!
-//! Callbacks, their checksums, retries and chaos are in [`callbacks`]; idempotency in
-//! [`idempotency`]; the rate limit in [`limit`]; the request log in [`log`].
+//! Callbacks, their checksums, retries and chaos are in `callbacks`; idempotency in
+//! `idempotency`; the rate limit in `limit`; the request log in [`log`].
 
 mod admin;
 mod apm;
