@@ -39,9 +39,17 @@ fn spawn_with(args: &[&str], env: &[(&str, &str)]) -> (Server, String, String, S
     let mut child = cmd.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let server = Server { child };
+    // Read the banner on a thread so a silent binary fails the test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let (mut base, mut key, mut secret) = (String::new(), String::new(), String::new());
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(30)) {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["base", "URL", url, ..] => base = (*url).to_string(),
