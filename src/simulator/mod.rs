@@ -189,6 +189,24 @@ pub struct Simulator;
 impl Simulator {
     /// Binds `addr` (port 0 picks a free port) and serves the API on the current tokio runtime.
     ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), golive::simulator::SimError> {
+    /// use golive::simulator::{SimConfig, Simulator};
+    ///
+    /// // Generated credentials; minutes of callback retries become tens of milliseconds.
+    /// let cfg = SimConfig { time_scale: 0.0001, ..SimConfig::default() };
+    /// let sim = Simulator::start(cfg, "127.0.0.1:0".parse().expect("literal address")).await?;
+    /// let base = sim.base_url(); // http://127.0.0.1:PORT/api
+    /// let key = sim.credentials().key.expose().clone();
+    /// // … run flows against `base` with `key` and `sim.credentials().secret` …
+    /// sim.wait_idle(std::time::Duration::from_secs(5)).await;
+    /// let charged = sim.transactions();
+    /// sim.shutdown().await;
+    /// # let _ = (base, key, charged);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// The address cannot be bound, the log file cannot be opened, or the config is invalid.
     pub async fn start(cfg: SimConfig, addr: SocketAddr) -> Result<RunningSimulator, SimError> {
