@@ -1,0 +1,830 @@
+//! The one HTTP client of the sandbox flows: Exirom's documented client behaviour, demonstrated.
+//!
+//! - One `POST /v1/auth` per run; the token is cached and shared (API.md §2). A 401 drops the
+//!   token, re-authenticates and retries the request exactly once; a second 401 is a credential
+//!   problem, not a transient one.
+//! - At most 40 requests per minute (Going to Production, May 2026), a 429 waits `Retry-After`
+//!   (or backs off exponentially), and 5xx, timeouts and network errors are retried with the same
+//!   body, so a retried payment keeps its `requestId` (API.md §15.3). Every retry and wait is
+//!   bounded by the per-request budget.
+//! - Documented variants are tolerated: auth answering a bare JSON string or an object carrying
+//!   `token`, and the base path with or without the `/api` segment (tried once, at auth).
+//! - Every attempt is recorded ([`Exchange`]) with its `requestId`, `transactionId` and `traceId`,
+//!   the ids Exirom support asks for. The merchant secret goes into the auth body and nowhere else.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::secret::{Credentials, Secret};
+
+/// How the client behaves.
+#[derive(Debug, Clone)]
+pub struct ApiOptions {
+    /// Base URL ending in `/api` (`https://sandbox.api.exirom.com/api`).
+    pub base_url: String,
+    /// Per-attempt timeout; also the budget for the waits between retries of one request.
+    pub timeout: Duration,
+    /// Requests per rolling minute (Exirom allows 40 per IP).
+    pub rate_per_min: usize,
+    /// Retries after a 429, 5xx, timeout or network error (not counting the 401 re-auth).
+    pub max_retries: u32,
+}
+
+impl ApiOptions {
+    /// Defaults for a base URL: 40 requests/min, 3 retries.
+    pub fn new(base_url: &str, timeout: Duration) -> Self {
+        Self { base_url: base_url.trim_end_matches('/').to_string(), timeout, rate_per_min: 40, max_retries: 3 }
+    }
+}
+
+/// One HTTP attempt, as recorded for the report (never the body, never the token).
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// `auth`, `api` or `page` (a 3DS or APM page outside the API).
+    pub kind: &'static str,
+    /// `GET`, `POST`.
+    pub method: String,
+    /// Path (no host, no query).
+    pub path: String,
+    /// HTTP status, `None` for a timeout or network error.
+    pub status: Option<u16>,
+    /// Duration of the attempt.
+    pub ms: u64,
+    /// `requestId` of the request body.
+    pub request_id: Option<String>,
+    /// `transactionId` (or `refundId`) of the response.
+    pub transaction_id: Option<String>,
+    /// `traceId` of the response (body or header).
+    pub trace_id: Option<String>,
+}
+
+/// A response that was not retried away.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// The body parsed as JSON (`Null` when it is not JSON).
+    pub body: Value,
+    /// The body text.
+    pub text: String,
+    /// `traceId` from the body or a header.
+    pub trace_id: Option<String>,
+    /// Duration of the successful attempt.
+    pub ms: u64,
+    /// `Location` header (pages only).
+    pub location: Option<String>,
+    /// `Set-Cookie` headers (pages only).
+    pub cookies: Vec<String>,
+}
+
+impl Reply {
+    /// The body's `transactionId` (string or number).
+    pub fn transaction_id(&self) -> Option<String> {
+        id_field(&self.body, "transactionId")
+    }
+}
+
+/// The text of an id field that may be a string or a number.
+pub fn id_field(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Why a request did not produce a usable response.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// Auth answered 401/403.
+    #[error(
+        "the sandbox rejected the credentials (HTTP {status}{trace}): check EXIROM_MERCHANT_KEY and \
+         EXIROM_MERCHANT_SECRET; the credentials may belong to another environment (production \
+         credentials do not work in the sandbox, and the reverse)"
+    )]
+    Credentials {
+        /// HTTP status.
+        status: u16,
+        /// `, traceId …` or empty.
+        trace: String,
+    },
+    /// A request was refused with 401 again right after re-authenticating.
+    #[error("{method} {path} answered 401 again right after re-authenticating: the new token is not accepted")]
+    Unauthorized {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+    },
+    /// Auth answered something that carries no token.
+    #[error("the auth response is neither a JSON string nor an object with `token`: {detail}")]
+    AuthShape {
+        /// What came back (shortened).
+        detail: String,
+    },
+    /// A non-2xx answer that retrying does not fix.
+    #[error("{method} {path} answered HTTP {status}{trace}: {detail}")]
+    Http {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// `, traceId …` or empty.
+        trace: String,
+        /// The body (shortened, card numbers masked).
+        detail: String,
+    },
+    /// Rate limited beyond the retry budget.
+    #[error(
+        "{method} {path} was rate limited (HTTP 429) {attempts} times{after}; golive keeps to {rate} \
+         requests per minute, so the sandbox allows fewer"
+    )]
+    RateLimited {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// Attempts made.
+        attempts: u32,
+        /// `, last Retry-After …` or empty.
+        after: String,
+        /// golive's own limit.
+        rate: usize,
+    },
+    /// Timeouts or network errors on every attempt.
+    #[error("{method} {path} failed after {attempts} attempts: {detail}")]
+    Transport {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last error.
+        detail: String,
+    },
+}
+
+/// How authentication went, for the `sandbox-auth` rule.
+#[derive(Debug, Clone, Default)]
+pub struct AuthStats {
+    /// `POST /v1/auth` calls made (each successful one is a token).
+    pub auth_calls: u32,
+    /// Re-authentications caused by a 401.
+    pub reauths: u32,
+    /// Requests that answered 401 (before the retry).
+    pub unauthorized: u32,
+    /// 401s that the re-auth-and-retry-once did not fix.
+    pub unrecovered: u32,
+    /// 429 answers seen.
+    pub rate_limited: u32,
+    /// Retries after 429, 5xx, timeouts and network errors.
+    pub retries: u32,
+    /// The auth response shape: `string` or `object`.
+    pub shape: Option<&'static str>,
+    /// The token's `exp` claim (Unix seconds), when it is a JWT.
+    pub expires_at: Option<i64>,
+    /// Duration of the first successful auth.
+    pub first_auth_ms: Option<u64>,
+    /// The root the API answered on (base URL, or its legacy spelling).
+    pub root: String,
+}
+
+#[derive(Default)]
+struct TokenState {
+    token: Option<Secret<String>>,
+    generation: u64,
+}
+
+/// The sandbox API client.
+pub struct Api {
+    http: reqwest::Client,
+    opts: ApiOptions,
+    credentials: Credentials,
+    root: Mutex<String>,
+    token: tokio::sync::Mutex<TokenState>,
+    stats: Mutex<AuthStats>,
+    log: Mutex<Vec<Exchange>>,
+    window: tokio::sync::Mutex<VecDeque<Instant>>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api").field("base_url", &self.opts.base_url).finish_non_exhaustive()
+    }
+}
+
+/// The TLS settings of the client: ring, TLS 1.2+, Mozilla roots plus the system's, so it works
+/// with no system CA bundle (DEPENDENCIES.md pitfall 2).
+fn tls_config() -> Result<rustls::ClientConfig, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let _ = roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(cfg)
+}
+
+impl Api {
+    /// Builds the client. Call `golive::install_crypto_provider()` first.
+    ///
+    /// # Errors
+    /// The TLS configuration or client could not be built.
+    pub fn new(opts: ApiOptions, credentials: Credentials) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION"), " (sandbox flows)"))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let root = opts.base_url.clone();
+        Ok(Self {
+            http,
+            opts,
+            credentials,
+            root: Mutex::new(root),
+            token: tokio::sync::Mutex::new(TokenState::default()),
+            stats: Mutex::new(AuthStats::default()),
+            log: Mutex::new(Vec::new()),
+            window: tokio::sync::Mutex::new(VecDeque::new()),
+        })
+    }
+
+    /// The options it was built with.
+    pub fn options(&self) -> &ApiOptions {
+        &self.opts
+    }
+
+    /// The merchant secret, for HMAC request checksums only (never sent).
+    pub fn signing_key(&self) -> &str {
+        self.credentials.secret.expose()
+    }
+
+    /// Authentication statistics so far.
+    pub fn stats(&self) -> AuthStats {
+        self.stats.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    fn stat(&self, f: impl FnOnce(&mut AuthStats)) {
+        f(&mut self.stats.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// Position in the exchange log, to collect a flow's exchanges later with [`Api::since`].
+    pub fn mark(&self) -> usize {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Every exchange recorded since `mark`.
+    pub fn since(&self, mark: usize) -> Vec<Exchange> {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(mark..)
+            .map(<[Exchange]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// Obtains the run's token now (the first call authenticates; later calls reuse it).
+    ///
+    /// # Errors
+    /// Authentication failed.
+    pub async fn authenticate(&self) -> Result<(), ApiError> {
+        self.token().await.map(|_| ())
+    }
+
+    async fn token(&self) -> Result<(String, u64), ApiError> {
+        let mut st = self.token.lock().await;
+        if let Some(t) = &st.token {
+            return Ok((t.expose().clone(), st.generation));
+        }
+        let token = self.auth_call().await?;
+        st.generation += 1;
+        st.token = Some(Secret::new(token.clone()));
+        Ok((token, st.generation))
+    }
+
+    async fn drop_token(&self, generation: u64) {
+        let mut st = self.token.lock().await;
+        if st.generation == generation {
+            st.token = None;
+        }
+    }
+
+    /// `POST /v1/auth`, trying the legacy spelling of the base path once when the configured one
+    /// answers 404 (API.md §1: `/api/v1` vs `/v1`).
+    async fn auth_call(&self) -> Result<String, ApiError> {
+        let configured = self.root.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let alternate = match configured.strip_suffix("/api") {
+            Some(stripped) => stripped.to_string(),
+            None => format!("{configured}/api"),
+        };
+        let body = json!({
+            "merchantKey": self.credentials.key.expose(),
+            "merchantSecret": self.credentials.secret.expose(),
+        });
+        let started = Instant::now();
+        let mut reply = self.attempts(Method::POST, &configured, "/v1/auth", Some(&body), None, &[]).await?;
+        if reply.status == 404 {
+            let alt = self.attempts(Method::POST, &alternate, "/v1/auth", Some(&body), None, &[]).await?;
+            if alt.status != 404 {
+                tracing::debug!(root = %alternate, "the API answered on the other spelling of the base path");
+                *self.root.lock().unwrap_or_else(PoisonError::into_inner) = alternate;
+                reply = alt;
+            }
+        }
+        self.stat(|s| s.auth_calls += 1);
+        match reply.status {
+            200..=299 => {}
+            401 | 403 => return Err(ApiError::Credentials { status: reply.status, trace: trace_suffix(&reply) }),
+            status => {
+                return Err(ApiError::Http {
+                    method: "POST".into(),
+                    path: "/v1/auth".into(),
+                    status,
+                    trace: trace_suffix(&reply),
+                    detail: shorten(&reply.text),
+                });
+            }
+        }
+        let (token, shape) = match &reply.body {
+            Value::String(t) if !t.is_empty() => (t.clone(), "string"),
+            Value::Object(m) => match ["token", "accessToken", "jwt"].iter().find_map(|k| m.get(*k)?.as_str()) {
+                Some(t) if !t.is_empty() => (t.to_string(), "object"),
+                _ => return Err(ApiError::AuthShape { detail: shorten_keys(&reply.body) }),
+            },
+            _ if !reply.text.trim().is_empty() && !reply.text.trim_start().starts_with(['{', '[', '"']) => {
+                // A token sent as text/plain, not JSON: accepted, and reported as its own shape.
+                (reply.text.trim().to_string(), "plain text")
+            }
+            _ => return Err(ApiError::AuthShape { detail: shorten_keys(&reply.body) }),
+        };
+        let ms = started.elapsed().as_millis() as u64;
+        self.stat(|s| {
+            s.shape = Some(shape);
+            s.expires_at = jwt_exp(&token);
+            s.first_auth_ms.get_or_insert(ms);
+            s.root.clone_from(&self.root.lock().unwrap_or_else(PoisonError::into_inner));
+        });
+        Ok(token)
+    }
+
+    /// `GET path` with the bearer token.
+    ///
+    /// # Errors
+    /// See [`ApiError`]; non-2xx answers are errors.
+    pub async fn get(&self, path: &str) -> Result<Reply, ApiError> {
+        self.call(Method::GET, path, None, &[]).await
+    }
+
+    /// `POST path` with a JSON body and the bearer token.
+    ///
+    /// # Errors
+    /// See [`ApiError`]; non-2xx answers are errors.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Reply, ApiError> {
+        self.call(Method::POST, path, Some(body), &[]).await
+    }
+
+    /// `POST` to the first of `paths` that exists (the others are tried only on a 404): for
+    /// endpoints whose path the docs spell two ways (refunds, API.md §8).
+    ///
+    /// # Errors
+    /// See [`ApiError`]; the error of the last path tried.
+    pub async fn post_first(
+        &self,
+        paths: &[&str],
+        body: &Value,
+        headers: &[(&str, String)],
+    ) -> Result<Reply, ApiError> {
+        let mut last = None;
+        for p in paths {
+            match self.call(Method::POST, p, Some(body), headers).await {
+                Err(e @ ApiError::Http { status: 404, .. }) => last = Some(e),
+                other => return other,
+            }
+        }
+        Err(last.unwrap_or_else(|| ApiError::Http {
+            method: "POST".into(),
+            path: String::new(),
+            status: 404,
+            trace: String::new(),
+            detail: "no path given".into(),
+        }))
+    }
+
+    /// An authenticated request with the 401 re-auth-and-retry-once procedure (API.md §2).
+    ///
+    /// # Errors
+    /// See [`ApiError`]; non-2xx answers are errors.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, String)],
+    ) -> Result<Reply, ApiError> {
+        let mut reauthed = false;
+        loop {
+            let (token, generation) = self.token().await?;
+            let root = self.root.lock().unwrap_or_else(PoisonError::into_inner).clone();
+            let reply = self.attempts(method.clone(), &root, path, body, Some(&token), headers).await?;
+            match reply.status {
+                200..=299 => return Ok(reply),
+                401 => {
+                    self.stat(|s| s.unauthorized += 1);
+                    if reauthed {
+                        self.stat(|s| s.unrecovered += 1);
+                        return Err(ApiError::Unauthorized { method: method.to_string(), path: path.to_string() });
+                    }
+                    tracing::debug!(%path, "401: dropping the token, re-authenticating and retrying once");
+                    self.drop_token(generation).await;
+                    self.stat(|s| s.reauths += 1);
+                    reauthed = true;
+                }
+                status => {
+                    return Err(ApiError::Http {
+                        method: method.to_string(),
+                        path: path.to_string(),
+                        status,
+                        trace: trace_suffix(&reply),
+                        detail: shorten(&reply.text),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A browser-style request to a page outside the API (3DS challenge, APM redirect): no token,
+    /// no redirects followed, same pacing, timeouts and log.
+    ///
+    /// # Errors
+    /// Timeouts and network errors after the retries.
+    pub async fn page(
+        &self,
+        method: Method,
+        url: &str,
+        form: Option<&[(String, String)]>,
+        cookie: Option<&str>,
+    ) -> Result<Reply, ApiError> {
+        let mut headers = vec![("accept", "text/html,application/xhtml+xml".to_string())];
+        if let Some(c) = cookie {
+            headers.push(("cookie", c.to_string()));
+        }
+        let body = form.map(|f| Value::Array(f.iter().map(|(k, v)| json!([k, v])).collect()));
+        self.attempts(method, url, "", body.as_ref(), None, &headers).await
+    }
+
+    /// One logical request: paced, with bounded retries on 429, 5xx, timeouts and network errors.
+    /// Returns the first answer that is not retried (any status). A `body` that is a JSON array of
+    /// `[key, value]` pairs is sent as a form (pages), anything else as JSON.
+    async fn attempts(
+        &self,
+        method: Method,
+        root: &str,
+        path: &str,
+        body: Option<&Value>,
+        bearer: Option<&str>,
+        headers: &[(&str, String)],
+    ) -> Result<Reply, ApiError> {
+        let url = format!("{root}{path}");
+        let log_path = path_of(&url);
+        let kind = match path {
+            "" => "page",
+            "/v1/auth" => "auth",
+            _ => "api",
+        };
+        let request_id = body.and_then(|b| b.get("requestId")).and_then(Value::as_str).map(str::to_string);
+        let budget_end = Instant::now() + self.opts.timeout;
+        let mut attempt = 0u32;
+        let mut last_retry_after = None;
+        loop {
+            self.pace().await;
+            let mut req = self.http.request(method.clone(), &url);
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("accept")) {
+                req = req.header("accept", "application/json");
+            }
+            if let Some(t) = bearer {
+                req = req.bearer_auth(t);
+            }
+            for (k, v) in headers {
+                req = req.header(*k, v);
+            }
+            match body {
+                Some(Value::Array(pairs)) => {
+                    let form: Vec<(String, String)> = pairs
+                        .iter()
+                        .filter_map(|p| Some((p.get(0)?.as_str()?.to_string(), p.get(1)?.as_str()?.to_string())))
+                        .collect();
+                    req = req.form(&form);
+                }
+                Some(b) => req = req.json(b),
+                None => {}
+            }
+            let started = Instant::now();
+            let sent = tokio::time::timeout(self.opts.timeout, req.send()).await;
+            let ms = started.elapsed().as_millis() as u64;
+            let outcome = match sent {
+                Err(_) => Err(format!("timed out after {} ms", self.opts.timeout.as_millis())),
+                Ok(Err(e)) => Err(describe_reqwest(&e)),
+                Ok(Ok(resp)) => Ok(read(resp, ms).await),
+            };
+            let (wait, last) = match outcome {
+                Ok(r) => {
+                    self.record(kind, &method, &log_path, ms, request_id.clone(), &r);
+                    match r.reply.status {
+                        429 => {
+                            self.stat(|s| s.rate_limited += 1);
+                            last_retry_after = r.retry_after;
+                            (r.retry_after.unwrap_or_else(|| backoff(attempt)), Ok(r.reply))
+                        }
+                        500..=599 => (backoff(attempt), Ok(r.reply)),
+                        _ => return Ok(r.reply),
+                    }
+                }
+                Err(detail) => {
+                    tracing::debug!(path = %log_path, %detail, "request failed");
+                    self.log.lock().unwrap_or_else(PoisonError::into_inner).push(Exchange {
+                        kind,
+                        method: method.to_string(),
+                        path: log_path.clone(),
+                        status: None,
+                        ms,
+                        request_id: request_id.clone(),
+                        transaction_id: None,
+                        trace_id: None,
+                    });
+                    (backoff(attempt), Err(detail))
+                }
+            };
+            if attempt >= self.opts.max_retries || Instant::now() + wait > budget_end {
+                return match last {
+                    Ok(r) if r.status == 429 => Err(ApiError::RateLimited {
+                        method: method.to_string(),
+                        path: log_path,
+                        attempts: attempt + 1,
+                        after: last_retry_after
+                            .map(|d| format!(", last Retry-After {} s", d.as_secs()))
+                            .unwrap_or_default(),
+                        rate: self.opts.rate_per_min,
+                    }),
+                    Ok(r) => Ok(r),
+                    Err(detail) => Err(ApiError::Transport {
+                        method: method.to_string(),
+                        path: log_path,
+                        attempts: attempt + 1,
+                        detail,
+                    }),
+                };
+            }
+            tracing::debug!(path = %log_path, wait_ms = wait.as_millis() as u64, attempt, "retrying");
+            self.stat(|s| s.retries += 1);
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    fn record(&self, kind: &'static str, method: &Method, path: &str, ms: u64, request_id: Option<String>, r: &Read) {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner).push(Exchange {
+            kind,
+            method: method.to_string(),
+            path: path.to_string(),
+            status: Some(r.reply.status),
+            ms,
+            request_id,
+            transaction_id: r
+                .reply
+                .transaction_id()
+                .or_else(|| id_field(&r.reply.body, "refundId"))
+                .or_else(|| id_field(&r.reply.body, "refundTransactionId")),
+            trace_id: r.reply.trace_id.clone(),
+        });
+    }
+
+    /// Waits until a request fits in the rolling one-minute window.
+    async fn pace(&self) {
+        let minute = Duration::from_secs(60);
+        loop {
+            let mut w = self.window.lock().await;
+            let now = Instant::now();
+            while w.front().is_some_and(|t| now.duration_since(*t) >= minute) {
+                w.pop_front();
+            }
+            if w.len() < self.opts.rate_per_min.max(1) {
+                w.push_back(now);
+                return;
+            }
+            let wait = w.front().map_or(Duration::ZERO, |t| minute.saturating_sub(now.duration_since(*t)));
+            drop(w);
+            tracing::debug!(wait_ms = wait.as_millis() as u64, "pacing to stay under the rate limit");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+struct Read {
+    reply: Reply,
+    retry_after: Option<Duration>,
+}
+
+async fn read(resp: reqwest::Response, ms: u64) -> Read {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text =
+        tokio::time::timeout(Duration::from_secs(30), resp.text()).await.ok().and_then(Result::ok).unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let trace_id = trace_id(&body, &headers);
+    Read {
+        retry_after: if status == StatusCode::TOO_MANY_REQUESTS { retry_after(&headers) } else { None },
+        reply: Reply {
+            status: status.as_u16(),
+            location: header_str(&headers, "location"),
+            cookies: headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect(),
+            body,
+            text,
+            trace_id,
+            ms,
+        },
+    }
+}
+
+fn header_str(h: &HeaderMap, name: &str) -> Option<String> {
+    h.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string)
+}
+
+/// `traceId` in the body (top level or under `error`), else a trace header (API.md §14: where it
+/// lives is undocumented).
+fn trace_id(body: &Value, headers: &HeaderMap) -> Option<String> {
+    let from_body = |v: &Value| id_field(v, "traceId").or_else(|| id_field(v, "trace_id"));
+    from_body(body)
+        .or_else(|| body.get("error").and_then(from_body))
+        .or_else(|| ["x-trace-id", "trace-id", "traceid", "x-b3-traceid"].iter().find_map(|h| header_str(headers, h)))
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let v = header_str(headers, "retry-after")?;
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = time::OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc2822).ok()?;
+    let secs = (when - time::OffsetDateTime::now_utc()).whole_seconds();
+    Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+}
+
+/// 500 ms, 1 s, 2 s, 4 s, … capped at 8 s.
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(500u64.saturating_mul(1 << attempt.min(4)).min(8_000))
+}
+
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        s = format!("{s}: {inner}");
+        src = inner.source();
+    }
+    s
+}
+
+/// The path of a URL, without host and query (queries may carry tokens).
+fn path_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .map_or_else(|_| url.split('?').next().unwrap_or_default().to_string(), |u| u.path().to_string())
+}
+
+fn trace_suffix(r: &Reply) -> String {
+    r.trace_id.as_ref().map(|t| format!(", traceId {t}")).unwrap_or_default()
+}
+
+/// A response body for a message: one line, at most 300 characters, card numbers masked.
+pub fn shorten(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let masked = mask_pans(&one_line);
+    if masked.chars().count() > 300 {
+        format!("{}…", masked.chars().take(300).collect::<String>())
+    } else if masked.is_empty() {
+        "(empty body)".into()
+    } else {
+        masked
+    }
+}
+
+/// The keys of a JSON value (never its values: an auth response may carry a token).
+fn shorten_keys(v: &Value) -> String {
+    match v {
+        Value::Object(m) => format!("an object with keys {:?}", m.keys().collect::<Vec<_>>()),
+        Value::Null => "not JSON".into(),
+        other => format!("a JSON {}", json_kind(other)),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Runs of 13–19 digits keep their first 6 and last 4 digits (PCI DSS masking).
+pub fn mask_pans(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run: String = chars[start..i].iter().collect();
+            if (13..=19).contains(&run.len()) {
+                out.push_str(&run[..6]);
+                out.push_str(&"*".repeat(run.len() - 10));
+                out.push_str(&run[run.len() - 4..]);
+            } else {
+                out.push_str(&run);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The `exp` claim of a JWT (no signature check: golive only reports the lifetime).
+pub fn jwt_exp(token: &str) -> Option<i64> {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice::<Value>(&bytes).ok()?.get("exp")?.as_i64()
+}
+
+/// A path segment with everything but unreserved characters percent-encoded.
+pub fn seg(id: &str) -> String {
+    let mut out = String::new();
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pans_are_masked() {
+        assert_eq!(mask_pans("card 4111111111111111 ok 12345"), "card 411111******1111 ok 12345");
+    }
+
+    #[test]
+    fn jwt_exp_is_read() {
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"exp":1900000000}"#);
+        assert_eq!(jwt_exp(&format!("h.{payload}.s")), Some(1_900_000_000));
+        assert_eq!(jwt_exp("opaque-token"), None);
+    }
+
+    #[test]
+    fn backoff_is_bounded() {
+        assert_eq!(backoff(0), Duration::from_millis(500));
+        assert_eq!(backoff(2), Duration::from_secs(2));
+        assert_eq!(backoff(30), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(seg("733609401625775730"), "733609401625775730");
+        assert_eq!(seg("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+    }
+}
