@@ -58,8 +58,10 @@ pub struct Exchange {
     pub ms: u64,
     /// `requestId` of the request body.
     pub request_id: Option<String>,
-    /// `transactionId` (or `refundId`) of the response.
+    /// `transactionId` of the response.
     pub transaction_id: Option<String>,
+    /// `refundId` (or `refundTransactionId`) of the response.
+    pub refund_id: Option<String>,
     /// `traceId` of the response (body or header).
     pub trace_id: Option<String>,
 }
@@ -565,6 +567,7 @@ impl Api {
                         ms,
                         request_id: request_id.clone(),
                         transaction_id: None,
+                        refund_id: None,
                         trace_id: None,
                     });
                     (backoff(attempt), Err(detail))
@@ -605,11 +608,8 @@ impl Api {
             status: Some(r.reply.status),
             ms,
             request_id,
-            transaction_id: r
-                .reply
-                .transaction_id()
-                .or_else(|| id_field(&r.reply.body, "refundId"))
-                .or_else(|| id_field(&r.reply.body, "refundTransactionId")),
+            transaction_id: r.reply.transaction_id(),
+            refund_id: id_field(&r.reply.body, "refundId").or_else(|| id_field(&r.reply.body, "refundTransactionId")),
             trace_id: r.reply.trace_id.clone(),
         });
     }

@@ -180,9 +180,9 @@ async fn timed(cx: &FlowCtx, flow: &Flow, rule: &Rule) -> Outcome {
         Err(_) => Outcome::error(&rule.id, format!("the flow did not finish within {} s", budget.as_secs())),
     };
     let exchanges = cx.api.since(mark);
-    let uniq = |f: &dyn Fn(&api::Exchange) -> Option<String>| {
+    let uniq = |f: &dyn Fn(&api::Exchange) -> Vec<String>| {
         let mut v: Vec<String> = Vec::new();
-        for x in exchanges.iter().filter_map(f) {
+        for x in exchanges.iter().flat_map(f) {
             if !v.contains(&x) {
                 v.push(x);
             }
@@ -192,9 +192,9 @@ async fn timed(cx: &FlowCtx, flow: &Flow, rule: &Rule) -> Outcome {
     o = o
         .measure("ms", started.elapsed().as_millis() as u64)
         .measure("requests", exchanges.len())
-        .measure("traceIds", uniq(&|e| e.trace_id.clone()))
-        .measure("requestIds", uniq(&|e| e.request_id.clone()))
-        .measure("transactionIds", uniq(&|e| e.transaction_id.clone()));
+        .measure("traceIds", uniq(&|e| e.trace_id.iter().cloned().collect()))
+        .measure("requestIds", uniq(&|e| e.request_id.iter().cloned().collect()))
+        .measure("transactionIds", uniq(&|e| e.transaction_id.iter().chain(&e.refund_id).cloned().collect()));
     o
 }
 

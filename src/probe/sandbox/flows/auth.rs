@@ -45,7 +45,12 @@ fn judge(cx: &FlowCtx, rule: &str) -> Outcome {
     if s.unrecovered > 0 {
         v.fail(format!("{} request(s) answered 401 again right after re-authenticating", s.unrecovered));
     }
-    let shape = s.shape.map(|x| format!(" (the auth response was a {x})")).unwrap_or_default();
+    let shape = match s.shape {
+        Some("string") => " (auth answered a bare JSON string)",
+        Some("object") => " (auth answered an object with `token`)",
+        Some(_) => " (auth answered the token as plain text)",
+        None => "",
+    };
     v.note(format!("token obtained{shape} and reused: {} auth call(s) for {requests} API requests", s.auth_calls));
     if s.reauths > 0 && s.unrecovered == 0 {
         v.note(format!("recovered from {} mid-run 401(s) by re-authenticating once and retrying", s.reauths));

@@ -441,6 +441,7 @@ pub struct Verdicts {
     manual: Vec<String>,
     warns: Vec<String>,
     notes: Vec<String>,
+    details: Vec<String>,
     findings: Vec<Finding>,
     measurements: Measurements,
 }
@@ -455,6 +456,7 @@ impl Verdicts {
             manual: Vec::new(),
             warns: Vec::new(),
             notes: Vec::new(),
+            details: Vec::new(),
             findings: Vec::new(),
             measurements: Measurements::new(),
         }
@@ -506,7 +508,7 @@ impl Verdicts {
     pub fn settlement(&mut self, what: &str, id: &str, s: &Settlement) {
         match (&s.callback, &s.checksum) {
             (Some(_), Some(v)) if v.is_verified() => {
-                self.note(format!("{what} callback {}", v.describe()));
+                self.details.push(format!("{what} callback {}", v.describe()));
             }
             (Some(_), Some(v)) => {
                 self.fail(format!("{what} callback X-Checksum {}", v.describe()));
@@ -551,6 +553,7 @@ impl Verdicts {
         parts.extend(self.warns);
         if matches!(status, Status::Pass | Status::Warn) {
             parts.extend(self.notes);
+            parts.extend(self.details);
         }
         let mut o = Outcome::new(&self.rule, status, parts.join("; "));
         o.findings = self.findings;
