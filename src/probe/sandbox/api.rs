@@ -146,8 +146,9 @@ pub enum ApiError {
     },
     /// Rate limited beyond the retry budget.
     #[error(
-        "{method} {path} was rate limited (HTTP 429) {attempts} times{after}; golive keeps to {rate} \
-         requests per minute, so the sandbox allows fewer"
+        "{method} {path} was rate limited (HTTP 429{after}) on {attempts} attempt(s), beyond the {budget_ms} ms \
+         this request may wait; golive keeps to {rate} requests per minute, so this sandbox allows fewer (ask \
+         Exirom to whitelist the IP, or raise [sandbox] timeout_ms)"
     )]
     RateLimited {
         /// Method.
@@ -156,8 +157,10 @@ pub enum ApiError {
         path: String,
         /// Attempts made.
         attempts: u32,
-        /// `, last Retry-After …` or empty.
+        /// `, Retry-After … s` or empty.
         after: String,
+        /// The wait budget of one request.
+        budget_ms: u64,
         /// golive's own limit.
         rate: usize,
     },
@@ -579,9 +582,8 @@ impl Api {
                         method: method.to_string(),
                         path: log_path,
                         attempts: attempt + 1,
-                        after: last_retry_after
-                            .map(|d| format!(", last Retry-After {} s", d.as_secs()))
-                            .unwrap_or_default(),
+                        after: last_retry_after.map(|d| format!(", Retry-After {} s", d.as_secs())).unwrap_or_default(),
+                        budget_ms: self.opts.timeout.as_millis() as u64,
                         rate: self.opts.rate_per_min,
                     }),
                     Ok(r) => Ok(r),
@@ -819,6 +821,150 @@ mod tests {
     fn segments_are_encoded() {
         assert_eq!(seg("733609401625775730"), "733609401625775730");
         assert_eq!(seg("a/b c"), "a%2Fb%20c");
+    }
+
+    /// A scripted server: each request to a path takes the next canned answer for that path
+    /// (the last one repeats), and every request is recorded as (path, authorization, body).
+    struct Script {
+        addr: std::net::SocketAddr,
+        seen: Arc<Mutex<Vec<Seen>>>,
+    }
+
+    /// A request the scripted server saw: (path, authorization, body).
+    type Seen = (String, Option<String>, String);
+
+    type Canned = (u16, Vec<(&'static str, &'static str)>, &'static str);
+
+    async fn script(routes: Vec<(&'static str, Vec<Canned>)>) -> Script {
+        use axum::body::Bytes;
+        use axum::http::{HeaderMap as H, Uri};
+        crate::install_crypto_provider();
+        let routes = Arc::new(Mutex::new(
+            routes.into_iter().map(|(p, v)| (p.to_string(), VecDeque::from(v))).collect::<Vec<_>>(),
+        ));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (r, s) = (Arc::clone(&routes), Arc::clone(&seen));
+        let app = axum::Router::new().fallback(move |uri: Uri, headers: H, body: Bytes| {
+            let (routes, seen) = (Arc::clone(&r), Arc::clone(&s));
+            async move {
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+                seen.lock().unwrap().push((uri.path().to_string(), auth, String::from_utf8_lossy(&body).into_owned()));
+                let mut routes = routes.lock().unwrap();
+                let Some((_, q)) = routes.iter_mut().find(|(p, _)| p == uri.path()) else {
+                    return axum::response::Response::builder().status(404).body(axum::body::Body::from("no")).unwrap();
+                };
+                let (status, hdrs, body) = if q.len() > 1 { q.pop_front().unwrap() } else { q[0].clone() };
+                let mut b =
+                    axum::response::Response::builder().status(status).header("content-type", "application/json");
+                for (k, v) in hdrs {
+                    b = b.header(k, v);
+                }
+                b.body(axum::body::Body::from(body)).unwrap()
+            }
+        });
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(tcp, app).await });
+        Script { addr, seen }
+    }
+
+    fn api(addr: std::net::SocketAddr, base: &str, timeout_ms: u64) -> Api {
+        let creds =
+            Credentials { key: Secret::new("GOLIVEFAKE-key".into()), secret: Secret::new("GOLIVEFAKE-secret".into()) };
+        Api::new(ApiOptions::new(&format!("http://{addr}{base}"), Duration::from_millis(timeout_ms)), creds).unwrap()
+    }
+
+    const TOKEN_OBJECT: Canned = (200, vec![], r#"{"merchantKey":"GOLIVEFAKE-key","token":"t1"}"#);
+
+    #[tokio::test]
+    async fn retries_429_after_retry_after_and_5xx_with_the_same_request_id() {
+        let s = script(vec![
+            ("/api/v1/auth", vec![(200, vec![], r#""bare-token""#)]),
+            (
+                "/api/v1/payments/card",
+                vec![
+                    (429, vec![("retry-after", "1")], r#"{"traceId":"t-429"}"#),
+                    (503, vec![], "{}"),
+                    (200, vec![], r#"{"transactionId":"1","transactionStatus":"SUCCEED","traceId":"t-ok"}"#),
+                ],
+            ),
+        ])
+        .await;
+        let a = api(s.addr, "/api", 5_000);
+        let started = Instant::now();
+        let r = a.post("/v1/payments/card", &json!({"requestId": "golive-1"})).await.unwrap();
+        assert!(started.elapsed() >= Duration::from_secs(1), "waited for Retry-After");
+        assert_eq!(r.transaction_id().as_deref(), Some("1"));
+        let seen = s.seen.lock().unwrap().clone();
+        let cards: Vec<_> = seen.iter().filter(|(p, _, _)| p == "/api/v1/payments/card").collect();
+        assert_eq!(cards.len(), 3);
+        assert!(
+            cards
+                .iter()
+                .all(|(_, auth, body)| auth.as_deref() == Some("Bearer bare-token") && body.contains("golive-1"))
+        );
+        let st = a.stats();
+        assert_eq!((st.auth_calls, st.rate_limited, st.retries, st.shape), (1, 1, 2, Some("string")));
+        let log = a.since(0);
+        assert_eq!(log.last().and_then(|e| e.trace_id.clone()).as_deref(), Some("t-ok"));
+        assert_eq!(log[1].trace_id.as_deref(), Some("t-429"));
+    }
+
+    #[tokio::test]
+    async fn a_401_reauthenticates_once_and_a_second_401_is_an_error() {
+        let s = script(vec![
+            ("/api/v1/auth", vec![TOKEN_OBJECT]),
+            ("/api/v1/payments/card/status/1", vec![(401, vec![], "{}"), (200, vec![], r#""SUCCEED""#)]),
+            ("/api/v1/payments/card/status/2", vec![(401, vec![], "{}")]),
+        ])
+        .await;
+        let a = api(s.addr, "/api", 5_000);
+        let r = a.get("/v1/payments/card/status/1").await.unwrap();
+        assert_eq!(r.body, json!("SUCCEED"));
+        assert_eq!((a.stats().auth_calls, a.stats().reauths), (2, 1));
+        let e = a.get("/v1/payments/card/status/2").await.unwrap_err();
+        assert!(matches!(e, ApiError::Unauthorized { .. }), "{e}");
+        let st = a.stats();
+        assert_eq!((st.auth_calls, st.reauths, st.unrecovered), (3, 2, 1));
+        let seen = s.seen.lock().unwrap().clone();
+        let secrets = seen.iter().filter(|(_, _, body)| body.contains("GOLIVEFAKE-secret")).count();
+        assert_eq!(secrets, 3, "the secret goes only into auth calls");
+        assert!(seen.iter().filter(|(p, _, _)| p != "/api/v1/auth").all(|(_, _, b)| !b.contains("GOLIVEFAKE-secret")));
+    }
+
+    #[tokio::test]
+    async fn auth_401_names_the_environment_and_shapes_are_tolerated() {
+        let s = script(vec![("/api/v1/auth", vec![(401, vec![("x-trace-id", "tr-9")], "{}")])]).await;
+        let e = api(s.addr, "/api", 5_000).authenticate().await.unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("HTTP 401, traceId tr-9") && msg.contains("another environment"), "{msg}");
+
+        let s = script(vec![("/api/v1/auth", vec![(200, vec![], r#"{"unexpected": 1}"#)])]).await;
+        let e = api(s.addr, "/api", 5_000).authenticate().await.unwrap_err();
+        assert!(matches!(e, ApiError::AuthShape { .. }) && e.to_string().contains("unexpected"), "{e}");
+
+        // Legacy spelling: the base path without `/api` (API.md §1) is tried once, at auth.
+        let s = script(vec![("/v1/auth", vec![TOKEN_OBJECT]), ("/v1/payouts/card", vec![(200, vec![], "{}")])]).await;
+        let a = api(s.addr, "/api", 5_000);
+        a.post("/v1/payouts/card", &json!({})).await.unwrap();
+        assert!(a.stats().root.ends_with(&s.addr.to_string()));
+    }
+
+    #[tokio::test]
+    async fn timeouts_are_bounded() {
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        // Accepts connections and never answers.
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((c, _)) = tcp.accept().await {
+                held.push(c);
+            }
+        });
+        let started = Instant::now();
+        let e = api(addr, "/api", 300).authenticate().await.unwrap_err();
+        assert!(matches!(e, ApiError::Transport { .. }), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     }
 
     #[test]

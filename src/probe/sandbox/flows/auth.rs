@@ -56,7 +56,7 @@ fn judge(cx: &FlowCtx, rule: &str) -> Outcome {
         v.note(format!("recovered from {} mid-run 401(s) by re-authenticating once and retrying", s.reauths));
     }
     if s.rate_limited > 0 {
-        v.note(format!("{} rate-limited answer(s) (429) handled with backoff", s.rate_limited));
+        v.note(format!("{} rate-limited answer(s) (429) met with backoff", s.rate_limited));
     }
     v.finish()
 }
