@@ -88,6 +88,14 @@ pub async fn complete(api: &Api, start: &str, success: &str, failure: &str) -> R
         if !(200..300).contains(&reply.status) {
             return Ok(Ending::Manual(format!("{here} answered HTTP {}", reply.status)));
         }
+        if !submitted.is_empty() {
+            // A result page that sends the customer on by a link or script rather than a redirect.
+            match (reply.text.contains(success), reply.text.contains(failure)) {
+                (true, false) => return Ok(Ending::Success { steps: step }),
+                (false, true) => return Ok(Ending::Failure { steps: step }),
+                _ => {}
+            }
+        }
         if let Some(target) = html::meta_refresh(&reply.text) {
             next = Submission {
                 method: Method::GET,
@@ -308,6 +316,74 @@ mod tests {
         assert!(plan(PAGE, "<p>Open the app to approve</p><script>go()</script>").unwrap_err().contains("no form"));
         assert!(plan(PAGE, "<form><button>Cancel payment</button></form>").unwrap_err().contains("failing"));
         assert!(plan(PAGE, "<form><input name=otp><button>Submit</button></form>").unwrap_err().contains("otp"));
+    }
+
+    /// A mock ACS: the challenge page sets a cookie and posts to `/acs/submit`, which needs the
+    /// cookie, then answers `303` to `/acs/done`, whose page links on to the merchant.
+    async fn acs(done_page: &'static str) -> String {
+        use axum::http::HeaderMap;
+        use axum::response::{Html, IntoResponse, Redirect};
+        use axum::routing::{get, post};
+        crate::install_crypto_provider();
+        let app = axum::Router::new()
+            .route(
+                "/acs/challenge",
+                get(|| async {
+                    (
+                        [("set-cookie", "acs=1; Path=/; HttpOnly")],
+                        Html(
+                            "<form action=submit method=POST><input type=hidden name=tx value='t 1'>\
+                             <button name=r value=cancel>Cancel</button><button name=r value=ok>Authenticate</button></form>",
+                        ),
+                    )
+                }),
+            )
+            .route(
+                "/acs/submit",
+                post(|h: HeaderMap, body: String| async move {
+                    let cookie = h.get("cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                    if cookie == "acs=1" && body == "tx=t+1&r=ok" {
+                        Redirect::to("/acs/done").into_response()
+                    } else {
+                        (axum::http::StatusCode::BAD_REQUEST, format!("{cookie} {body}")).into_response()
+                    }
+                }),
+            )
+            .route("/acs/done", get(move || async move { Html(done_page) }));
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(tcp, app).await });
+        format!("http://{addr}/acs/challenge")
+    }
+
+    fn client() -> Api {
+        use crate::secret::{Credentials, Secret};
+        let creds = Credentials { key: Secret::new(String::new()), secret: Secret::new(String::new()) };
+        let opts = super::super::api::ApiOptions::new("http://127.0.0.1:9/api", std::time::Duration::from_secs(5));
+        Api::new(opts, creds).unwrap()
+    }
+
+    #[tokio::test]
+    async fn completes_a_challenge_through_cookies_redirects_and_a_result_link() {
+        let start = acs(r#"<p>Done.</p><a href="http://127.0.0.1:1/return/success?tx=1">Back to the shop</a>"#).await;
+        let ending =
+            complete(&client(), &start, "http://127.0.0.1:1/return/success", "http://127.0.0.1:1/return/failure")
+                .await
+                .unwrap();
+        assert_eq!(ending, Ending::Success { steps: 3 });
+    }
+
+    #[tokio::test]
+    async fn a_dead_end_page_is_manual() {
+        let start = acs("<p>Open your banking app to approve.</p>").await;
+        let ending =
+            complete(&client(), &start, "http://127.0.0.1:1/return/success", "http://127.0.0.1:1/return/failure")
+                .await
+                .unwrap();
+        assert!(
+            matches!(&ending, Ending::Manual(why) if why.contains("no form") && why.contains("/acs/done")),
+            "{ending:?}"
+        );
     }
 
     #[test]
