@@ -545,7 +545,7 @@ impl Api {
             let outcome = match sent {
                 Err(_) => Err(format!("timed out after {} ms", self.opts.timeout.as_millis())),
                 Ok(Err(e)) => Err(describe_reqwest(&e)),
-                Ok(Ok(resp)) => Ok(read(resp, ms).await),
+                Ok(Ok(resp)) => Ok(read(resp, ms, self.opts.timeout).await),
             };
             let (wait, last) = match outcome {
                 Ok(r) => {
@@ -642,11 +642,10 @@ struct Read {
     retry_after: Option<Duration>,
 }
 
-async fn read(resp: reqwest::Response, ms: u64) -> Read {
+async fn read(resp: reqwest::Response, ms: u64, timeout: Duration) -> Read {
     let status = resp.status();
     let headers = resp.headers().clone();
-    let text =
-        tokio::time::timeout(Duration::from_secs(30), resp.text()).await.ok().and_then(Result::ok).unwrap_or_default();
+    let text = tokio::time::timeout(timeout, resp.text()).await.ok().and_then(Result::ok).unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     let trace_id = trace_id(&body, &headers);
     Read {

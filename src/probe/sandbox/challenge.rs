@@ -165,7 +165,7 @@ fn score(text: &str) -> i32 {
 pub fn plan(page_url: &str, page: &str) -> Result<Submission, String> {
     let forms = html::forms(page);
     if forms.is_empty() {
-        return Err("the page has no form (it may need JavaScript or a person)".into());
+        return follow_link(page_url, page);
     }
     // Candidates: (score, form index, submitter index); a form without a submit control is
     // submitted as such (auto-submit pages carrying hidden 3DS fields).
@@ -224,6 +224,22 @@ pub fn plan(page_url: &str, page: &str) -> Result<Submission, String> {
         fields.clear();
     }
     Ok(Submission { method, url, fields, choice })
+}
+
+/// A page without a form may offer its choices as links ("Pass" / "Fail"): follow the one that
+/// clearly passes.
+fn follow_link(page_url: &str, page: &str) -> Result<Submission, String> {
+    let best = html::links(page)
+        .into_iter()
+        .map(|(href, text)| (score(&format!("{href} {text}")), href, text))
+        .filter(|(s, _, _)| *s > 0)
+        .max_by_key(|(s, _, _)| *s);
+    match best {
+        Some((_, href, text)) => {
+            Ok(Submission { method: Method::GET, url: resolve(page_url, &href), fields: Vec::new(), choice: text })
+        }
+        None => Err("the page has no form (it may need JavaScript or a person)".into()),
+    }
 }
 
 /// A form's score from its radio and select choices (for forms without submit buttons).
@@ -309,6 +325,13 @@ mod tests {
             <input type="hidden" name="PaRes" value="eJzt"></form></body>"#;
         let s = plan(PAGE, html).unwrap();
         assert_eq!(s.fields, [("PaRes".to_string(), "eJzt".to_string())]);
+    }
+
+    #[test]
+    fn links_stand_in_for_a_form() {
+        let s = plan(PAGE, "<p>Mock ACS</p><a href='/acs/fail'>Fail</a> <a href='/acs/pass?t=1'>Pass</a>").unwrap();
+        assert_eq!((s.method, s.url.as_str()), (Method::GET, "https://acs.example/acs/pass?t=1"));
+        assert!(plan(PAGE, "<a href='/help'>Help</a>").is_err());
     }
 
     #[test]

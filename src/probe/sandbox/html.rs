@@ -236,6 +236,50 @@ fn describe(tag: &Tag, value: &str) -> String {
     parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
+/// Every `<a href>` of the page with its text (and `id`/`class`), in document order.
+pub fn links(html: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut i = 0;
+    while i < html.len() {
+        let Some(p) = html[i..].find('<') else {
+            if let Some(o) = open {
+                push_text(&mut out[o].1, &decode_entities(&html[i..]));
+            }
+            break;
+        };
+        let at = i + p;
+        if let Some(o) = open {
+            push_text(&mut out[o].1, &decode_entities(&html[i..at]));
+        }
+        match parse_tag(html, at) {
+            Some((tag, end)) => {
+                if tag.name == "a" {
+                    if tag.closing {
+                        open = None;
+                    } else if let Some(href) = tag.attr("href").filter(|h| !h.trim().is_empty() && !h.starts_with('#'))
+                    {
+                        let label = [tag.attr("id"), tag.attr("class"), tag.attr("title")]
+                            .iter()
+                            .flatten()
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        out.push((href.trim().to_string(), label));
+                        open = Some(out.len() - 1);
+                    }
+                } else if !tag.closing && (tag.name == "script" || tag.name == "style") {
+                    i = find_ci(html, end, &format!("</{}", tag.name)).unwrap_or(html.len());
+                    continue;
+                }
+                i = end;
+            }
+            None => i = at + 1,
+        }
+    }
+    out
+}
+
 /// `<meta http-equiv="refresh" content="0; url=…">` target, if the page has one.
 pub fn meta_refresh(html: &str) -> Option<String> {
     let mut i = 0;
@@ -443,10 +487,25 @@ mod tests {
     }
 
     #[test]
+    fn reads_links() {
+        let l = links(
+            r##"<a href="/3ds/fail?t=1" class=btn>Fail</a> <A HREF='/3ds/pass?t=1&amp;x=2'><b>Pass</b> it</A><a href="#top">top</a>"##,
+        );
+        assert_eq!(
+            l,
+            [
+                ("/3ds/fail?t=1".to_string(), "btn Fail".to_string()),
+                ("/3ds/pass?t=1&x=2".to_string(), "Pass it".to_string())
+            ]
+        );
+    }
+
+    #[test]
     fn garbage_never_panics() {
         for s in ["<", "<form", "<form action='", "<<<>>>", "<form><input name=\"é\u{1F600}\" value=ü>", "&#99999999;"]
         {
             let _ = forms(s);
+            let _ = links(s);
             let _ = meta_refresh(s);
             let _ = decode_entities(s);
         }

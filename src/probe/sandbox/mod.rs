@@ -143,7 +143,7 @@ async fn run_flows(cx: &FlowCtx, rules: &[&Rule], enabled: &[String]) -> Vec<Out
             rules
                 .iter()
                 .filter(|r| r.implementation != "auth")
-                .map(|r| Outcome::skip(&r.id, "not run: authentication failed (see sandbox-auth)")),
+                .map(|r| Outcome::skip(&r.id, format!("not run: authentication failed (see sandbox-auth): {e}"))),
         );
         return out;
     }

@@ -82,7 +82,7 @@ async fn one(cx: &FlowCtx, account: &str, apm_type: &str, v: &mut Verdicts) -> V
         .post_first(&["/v1/payments/apm"], &body(cx, account, apm_type, &amount, &currency, &rid, false), &referer)
         .await;
     if let Err(ApiError::Http { status: 400 | 401 | 403 | 422, detail, .. }) = &reply
-        && detail.to_ascii_lowercase().contains("checksum")
+        && ["checksum", "signature", "hmac"].iter().any(|w| detail.to_ascii_lowercase().contains(w))
     {
         tracing::debug!(%apm_type, "checksum refused; retrying with minor units (variant A)");
         rid = request_id();
@@ -160,6 +160,11 @@ async fn one(cx: &FlowCtx, account: &str, apm_type: &str, v: &mut Verdicts) -> V
             record["finalStatus"] = json!(st.status);
             v.fail(format!("{what} {id} ended {}", st.status));
         }
+        Some(st) if action == "QR" && redirect.is_none() => v.manual(format!(
+            "{what} {id} is still {}: a QR payment completes when a customer scans the code with the provider's test \
+             app",
+            st.status
+        )),
         Some(st) => v.error(format!("{what} {id} is still {} after polling", st.status)),
         None => v.error(format!("{what} {id} reached no final status")),
     }
