@@ -423,3 +423,317 @@ fn bad_base_url_is_a_usage_error() {
     golive().args(["sandbox", "--base-url", "ftp://sandbox.example"]).assert().code(2);
     golive().args(["sandbox", "--base-url", "embedded", "--callback-url", "not a url"]).assert().code(2);
 }
+
+/// A second, deliberately different sandbox written from API.md alone, so the flows are not tuned
+/// to golive's own simulator: bare-string token and statuses, non-numeric ids, refunds only on the
+/// legacy path answering `refundTransactionId`, a 3DS page of links instead of a form, an APM page
+/// with radio buttons and a script redirect, APM request checksums in minor units only (variant A),
+/// and callbacks whose signed amount text differs from the body's (`10` signed, `10.0` sent).
+mod other_sandbox {
+    use std::collections::HashMap;
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use axum::response::{Html, IntoResponse, Redirect, Response};
+    use base64::Engine as _;
+    use hmac::{KeyInit as _, Mac as _};
+    use serde_json::{Value, json};
+
+    pub(super) const KEY: &str = "GOLIVEFAKE-other-key";
+    pub(super) const SECRET: &str = "GOLIVEFAKE-other-secret";
+    const TOKEN: &str = "other-token";
+
+    #[derive(Default)]
+    pub(super) struct State {
+        base: String,
+        n: u64,
+        txs: HashMap<String, Value>,
+        idem: HashMap<String, String>,
+        /// (method, path, requestId, secret seen in the request)
+        pub(super) log: Vec<(String, String, Option<String>, bool)>,
+    }
+
+    type Shared = Arc<Mutex<State>>;
+
+    pub(super) async fn start() -> (String, Shared) {
+        let st: Shared = Arc::new(Mutex::new(State::default()));
+        let s = Arc::clone(&st);
+        let app = axum::Router::new().fallback(move |m: Method, u: Uri, h: HeaderMap, b: Bytes| {
+            let st = Arc::clone(&s);
+            async move { handle(&st, &m, &u, &h, &b) }
+        });
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = tcp.local_addr().unwrap();
+        st.lock().unwrap().base = format!("http://{addr}");
+        tokio::spawn(async move { axum::serve(tcp, app).await });
+        (format!("http://{addr}/api"), st)
+    }
+
+    fn sign(msg: &str) -> String {
+        let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+        m.update(msg.as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes())
+    }
+
+    fn json_response(status: StatusCode, v: &Value) -> Response {
+        (status, [("content-type", "application/json")], v.to_string()).into_response()
+    }
+
+    /// Posts the callback of `tx` (status already set) the way this sandbox signs it.
+    fn callback(tx: &Value) {
+        let Some(url) = tx["callbackUrl"].as_str() else { return };
+        let id = tx["transactionId"].as_str().unwrap().to_string();
+        let status = tx["transactionStatus"].as_str().unwrap();
+        let kind = tx["kind"].as_str().unwrap();
+        let (query, body, signed) = match kind {
+            "apm" => {
+                let t = tx["apmType"].as_str().unwrap();
+                let body = format!(
+                    r#"{{"transactionId":"{id}","accountId":{},"transactionStatus":"{status}","declineCode":null,"orderAmount":10.0,"orderCurrency":"EUR","apmType":"{t}"}}"#,
+                    tx["accountId"].as_str().unwrap()
+                );
+                (
+                    format!("paymentMethod=apm&apmType={t}"),
+                    body,
+                    format!("{}|10|EUR|{id}", tx["accountId"].as_str().unwrap()),
+                )
+            }
+            "refund" => {
+                let body = format!(
+                    r#"{{"transactionId":"{id}","refundId":"{id}","mid":"{}","transactionStatus":"{status}","totalAmount":10.00}}"#,
+                    tx["mid"].as_str().unwrap()
+                );
+                ("paymentMethod=card".into(), body, format!("{}|10.00|{id}", tx["mid"].as_str().unwrap()))
+            }
+            "payout" => {
+                let body = format!(
+                    r#"{{"transactionId":"{id}","transactionStatus":"{status}","declineCode":null,"cardMask":"411111******1111","totalAmount":10.0,"currency":"EUR","mid":"{}"}}"#,
+                    tx["mid"].as_str().unwrap()
+                );
+                ("paymentMethod=card".into(), body, format!("{}|1000|EUR|{id}", tx["mid"].as_str().unwrap()))
+            }
+            _ => {
+                let (amount, currency) = (tx["amount"].as_str().unwrap(), tx["currency"].as_str().unwrap());
+                let number: f64 = amount.parse().unwrap();
+                let body = format!(
+                    r#"{{"transactionId":"{id}","requestId":"{}","mid":"{}","transactionStatus":"{status}","declineCode":{},"orderCurrency":"{currency}","orderAmount":{number:.1},"processedAmount":{number:.1},"conversionRate":1.0}}"#,
+                    tx["requestId"].as_str().unwrap(),
+                    tx["mid"].as_str().unwrap(),
+                    tx["declineCode"]
+                );
+                // JavaScript's template interpolation of 10.0 gives "10" (API.md §11.2 item 4).
+                ("paymentMethod=card".into(), body, format!("{}|{number}|{currency}|{id}", tx["mid"].as_str().unwrap()))
+            }
+        };
+        let target = format!("{url}?{query}");
+        let checksum = sign(&signed);
+        tokio::spawn(async move {
+            let c = reqwest::Client::new();
+            let _ = c
+                .post(target)
+                .header("content-type", "application/json")
+                .header("x-checksum", checksum)
+                .body(body)
+                .send()
+                .await;
+        });
+    }
+
+    fn set_status(st: &mut State, id: &str, status: &str) -> Value {
+        let tx = st.txs.get_mut(id).unwrap();
+        tx["transactionStatus"] = json!(status);
+        tx.clone()
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn handle(shared: &Shared, method: &Method, uri: &Uri, headers: &HeaderMap, raw: &Bytes) -> Response {
+        let text = String::from_utf8_lossy(raw).into_owned();
+        let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let path = uri.path().to_string();
+        let mut st = shared.lock().unwrap();
+        let secret_seen = text.contains(SECRET) || uri.to_string().contains(SECRET);
+        st.log.push((method.to_string(), path.clone(), body["requestId"].as_str().map(str::to_string), secret_seen));
+        let base = st.base.clone();
+        // Customer pages.
+        if let Some(id) = path.strip_prefix("/acs/") {
+            let id = id.to_string();
+            let tx = st.txs.get(&id).cloned().unwrap();
+            return match uri.query() {
+                None => Html(format!(
+                    "<h1>Mock ACS</h1><p>Choose the outcome.</p><a href='/acs/{id}?r=deny'>Deny</a> | \
+                     <a href='/acs/{id}?r=approve'>Approve</a>"
+                ))
+                .into_response(),
+                Some(q) => {
+                    let ok = q == "r=approve";
+                    let tx2 = set_status(&mut st, &id, if ok { "SUCCEED" } else { "FAILED" });
+                    callback(&tx2);
+                    let to = if ok { tx["successRedirectUrl"].as_str() } else { tx["failureRedirectUrl"].as_str() };
+                    Redirect::to(to.unwrap()).into_response()
+                }
+            };
+        }
+        if let Some(id) = path.strip_prefix("/pay/") {
+            let id = id.to_string();
+            if method == Method::GET {
+                return Html(format!(
+                    "<form method=post action='/pay/{id}'><label><input type=radio name=outcome value=failure checked> \
+                     failure</label><label><input type=radio name=outcome value=success> success</label>\
+                     <input type=submit value=Continue></form>"
+                ))
+                .into_response();
+            }
+            let ok = text == "outcome=success";
+            let tx = set_status(&mut st, &id, if ok { "SUCCEED" } else { "FAILED" });
+            callback(&tx);
+            let to = tx["successRedirectUrl"].as_str().unwrap().to_string();
+            return Html(format!("<p>Thank you.</p><script>window.location.href = \"{to}\";</script>")).into_response();
+        }
+        if path == "/api/v1/auth" {
+            return if body["merchantKey"] == KEY && body["merchantSecret"] == SECRET {
+                json_response(StatusCode::OK, &json!(TOKEN))
+            } else {
+                json_response(StatusCode::UNAUTHORIZED, &json!({"message": "bad credentials", "traceId": "tr-auth"}))
+            };
+        }
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {TOKEN}")) {
+            return json_response(StatusCode::UNAUTHORIZED, &json!({"message": "token"}));
+        }
+        let trace = format!("tr-{}", st.log.len());
+        let create = |st: &mut State, kind: &str, prefix: &str| -> (String, bool) {
+            let key = format!("{kind}:{}", body["requestId"].as_str().unwrap_or_default());
+            if let Some(id) = st.idem.get(&key) {
+                return (id.clone(), false);
+            }
+            st.n += 1;
+            let id = format!("{prefix}_{}", st.n);
+            st.idem.insert(key, id.clone());
+            let mut tx = body.clone();
+            tx["transactionId"] = json!(id);
+            tx["kind"] = json!(kind);
+            st.txs.insert(id.clone(), tx);
+            (id, true)
+        };
+        match (method.as_str(), path.as_str()) {
+            ("POST", "/api/v1/payments/card") => {
+                let (id, new) = create(&mut st, "card", "txn");
+                if new {
+                    let (status, code) = match body["card"]["number"].as_str() {
+                        Some("4000000000003220") => ("CUSTOMER_VERIFICATION", Value::Null),
+                        Some("4000000000000002") => ("FAILED", json!(51)),
+                        _ => ("SUCCEED", Value::Null),
+                    };
+                    st.txs.get_mut(&id).unwrap()["declineCode"] = code;
+                    let tx = set_status(&mut st, &id, status);
+                    if status != "CUSTOMER_VERIFICATION" {
+                        callback(&tx);
+                    }
+                }
+                let tx = &st.txs[&id];
+                let mut r = json!({"transactionId": id, "transactionStatus": tx["transactionStatus"], "declineCode": tx["declineCode"], "traceId": trace});
+                if tx["transactionStatus"] == "CUSTOMER_VERIFICATION" {
+                    r["challengeUrl"] = json!(format!("{base}/acs/{id}"));
+                    r["challengeUrlIframe"] = Value::Null;
+                }
+                json_response(StatusCode::OK, &r)
+            }
+            ("POST", "/api/v1/payments/refund") => {
+                let parent = body["transactionId"].to_string().trim_matches('"').to_string();
+                if st.txs.get(&parent).is_none_or(|t| t["transactionStatus"] != "SUCCEED") {
+                    return json_response(
+                        StatusCode::BAD_REQUEST,
+                        &json!({"message": "not refundable", "traceId": trace}),
+                    );
+                }
+                let (id, _) = create(&mut st, "refund", "rf");
+                let tx = set_status(&mut st, &id, "SUCCEED");
+                set_status(&mut st, &parent, "REFUNDED");
+                callback(&tx);
+                json_response(
+                    StatusCode::OK,
+                    &json!({"refundTransactionId": id, "transactionStatus": "PROCESSING", "traceId": trace}),
+                )
+            }
+            ("POST", "/api/v1/payouts/card") => {
+                let (id, _) = create(&mut st, "payout", "po");
+                let tx = set_status(&mut st, &id, "SUCCEED");
+                callback(&tx);
+                json_response(
+                    StatusCode::OK,
+                    &json!({"transactionId": id, "transactionStatus": "PROCESSING", "traceId": trace}),
+                )
+            }
+            ("POST", "/api/v1/payments/apm") => {
+                let want = sign(&format!(
+                    "{}|1000|{}|{}",
+                    body["accountId"].as_str().unwrap_or_default(),
+                    body["currency"].as_str().unwrap_or_default(),
+                    body["requestId"].as_str().unwrap_or_default()
+                ));
+                if body["checksum"].as_str() != Some(want.as_str()) {
+                    return json_response(
+                        StatusCode::BAD_REQUEST,
+                        &json!({"message": "invalid checksum", "traceId": trace}),
+                    );
+                }
+                let (id, _) = create(&mut st, "apm", "apm");
+                let t = body["apmPayload"]["paymentMethod"].clone();
+                st.txs.get_mut(&id).unwrap()["apmType"] = t;
+                set_status(&mut st, &id, "PENDING");
+                json_response(
+                    StatusCode::OK,
+                    &json!({"requestId": body["requestId"], "transactionId": id, "transactionStatus": "PENDING", "traceId": trace,
+                        "apmResponseData": {"actionType": "REDIRECTION", "redirectUrl": format!("{base}/pay/{id}")}}),
+                )
+            }
+            ("GET", p) => {
+                let id = p.rsplit('/').next().unwrap_or_default();
+                let Some(tx) = st.txs.get(id) else {
+                    return json_response(StatusCode::NOT_FOUND, &json!({"message": "unknown", "traceId": trace}));
+                };
+                if p.contains("/status/") {
+                    json_response(StatusCode::OK, &tx["transactionStatus"])
+                } else {
+                    let amount: f64 = tx["amount"].as_str().unwrap_or("0").parse().unwrap_or(0.0);
+                    json_response(
+                        StatusCode::OK,
+                        &json!({"transactionId": id, "requestId": tx["requestId"], "mid": tx["mid"], "transactionStatus": tx["transactionStatus"],
+                            "declineCode": tx["declineCode"], "orderAmount": amount, "orderCurrency": tx["currency"], "traceId": trace}),
+                    )
+                }
+            }
+            _ => json_response(StatusCode::NOT_FOUND, &json!({"message": "no such endpoint", "traceId": trace})),
+        }
+    }
+}
+
+#[test]
+fn every_flow_passes_against_an_independently_shaped_sandbox() {
+    golive::install_crypto_provider();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (base, state) = rt.block_on(other_sandbox::start());
+    let dir = tempfile::tempdir().unwrap();
+    let out = golive()
+        .arg("sandbox")
+        .arg(dir.path())
+        .args(["--base-url", &base, "--mid", "M-OTHER", "--account-id", "77", "--format", "json"])
+        .env("EXIROM_MERCHANT_KEY", other_sandbox::KEY)
+        .env("EXIROM_MERCHANT_SECRET", other_sandbox::SECRET)
+        .timeout(RUN_LIMIT)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = Run { code: out.status.code(), report, elapsed: Duration::ZERO };
+    all_pass(&run);
+    assert_eq!(run.result("sandbox-auth")["measurements"]["responseShape"], "string");
+    assert!(run.result("sandbox-refund-flow")["measurements"]["refundId"].as_str().unwrap().starts_with("rf_"));
+    let apm = &run.result("sandbox-apm-flow")["measurements"]["apm"][0];
+    assert_eq!(apm["requestChecksum"], "A (minor units)", "{apm}");
+    let log = state.lock().unwrap().log.clone();
+    assert_eq!(log.iter().filter(|(_, p, _, _)| p == "/api/v1/auth").count(), 1);
+    assert!(log.iter().all(|(_, p, _, secret)| !secret || p == "/api/v1/auth"), "secret only in auth");
+    assert!(log.iter().any(|(m, p, _, _)| m == "GET" && p.starts_with("/acs/")), "challenge page followed");
+    assert!(log.iter().any(|(m, p, _, _)| m == "POST" && p == "/api/v1/payments/refund"), "legacy refund path");
+}
