@@ -383,6 +383,39 @@ fn flows_left_out_of_the_config_are_skipped() {
 }
 
 #[test]
+fn callback_url_sends_callbacks_through_the_tunnel_address() {
+    let sb = Sandbox::start(SimConfig::default());
+    let dir = tempfile::tempdir().unwrap();
+    // The "tunnel" is the identity here: its public URL is the listener's own address.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let public = format!("http://127.0.0.1:{port}/tunnel/exirom");
+    let out = golive()
+        .arg("sandbox")
+        .arg(dir.path())
+        .args(["--base-url", &sb.sim.base_url(), "--mid", MID, "--account-id", ACCOUNT, "--format", "json"])
+        .args(["--callback-url", &public])
+        .env("GOLIVE_CALLBACK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("EXIROM_MERCHANT_KEY", sb.credentials().key.expose())
+        .env("EXIROM_MERCHANT_SECRET", sb.credentials().secret.expose())
+        .timeout(RUN_LIMIT)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    all_pass(&Run { code: out.status.code(), report, elapsed: Duration::ZERO });
+    let urls: Vec<String> = sb
+        .sim
+        .request_log()
+        .into_iter()
+        .filter_map(|e| match e {
+            LogEntry::Callback(c) => Some(c.url),
+            LogEntry::Request(_) => None,
+        })
+        .collect();
+    assert!(!urls.is_empty());
+    assert!(urls.iter().all(|u| u.starts_with(&format!("{public}?paymentMethod="))), "{urls:?}");
+}
+
+#[test]
 fn embedded_passes_every_flow_in_a_few_seconds() {
     let started = Instant::now();
     let out =
