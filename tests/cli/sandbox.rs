@@ -63,7 +63,8 @@ impl Sandbox {
         let elapsed = started.elapsed();
         let text = std::fs::read_to_string(&report)
             .unwrap_or_else(|_| panic!("no report; stderr: {}", String::from_utf8_lossy(&out.stderr)));
-        Run { code: out.status.code(), report: serde_json::from_str(&text).unwrap(), elapsed }
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        Run { code: out.status.code(), report: serde_json::from_str(&text).unwrap(), elapsed, stderr }
     }
 
     fn requests(&self) -> Vec<RequestRecord> {
@@ -82,6 +83,7 @@ struct Run {
     code: Option<i32>,
     report: Value,
     elapsed: Duration,
+    stderr: String,
 }
 
 impl Run {
@@ -216,8 +218,11 @@ fn tolerates_every_documented_response_shape() {
     ] {
         let sb = Sandbox::start(SimConfig { auth_response: auth, status_response: status, ..SimConfig::default() });
         let dir = tempfile::tempdir().unwrap();
-        let run = sb.run(dir.path(), None, &[]);
+        let run = sb.run(dir.path(), None, &["-vv"]);
         all_pass(&run);
+        // Debug logs name every request, and never the token or the secret.
+        assert!(run.stderr.contains("sandbox request"), "{}", run.stderr);
+        assert!(!run.stderr.contains("eyJ") && !run.stderr.contains(sb.credentials().secret.expose().as_str()));
         let shape = &run.result("sandbox-auth")["measurements"]["responseShape"];
         assert_eq!(shape, if auth == AuthResponse::BareString { "string" } else { "object" });
     }
@@ -401,7 +406,7 @@ fn callback_url_sends_callbacks_through_the_tunnel_address() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    all_pass(&Run { code: out.status.code(), report, elapsed: Duration::ZERO });
+    all_pass(&Run { code: out.status.code(), report, elapsed: Duration::ZERO, stderr: String::new() });
     let urls: Vec<String> = sb
         .sim
         .request_log()
@@ -758,7 +763,7 @@ fn every_flow_passes_against_an_independently_shaped_sandbox() {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let run = Run { code: out.status.code(), report, elapsed: Duration::ZERO };
+    let run = Run { code: out.status.code(), report, elapsed: Duration::ZERO, stderr: String::new() };
     all_pass(&run);
     assert_eq!(run.result("sandbox-auth")["measurements"]["responseShape"], "string");
     assert!(run.result("sandbox-refund-flow")["measurements"]["refundId"].as_str().unwrap().starts_with("rf_"));
