@@ -1,7 +1,6 @@
 //! Command-line interface (clap derive). The doc comments here ARE the `--help` text.
 
-// The doc comments are user-facing --help text, not rustdoc Markdown (`[sandbox] base_url` is a
-// TOML table, not an intra-doc link).
+// The doc comments are user-facing --help text, not rustdoc Markdown.
 #![allow(clippy::doc_markdown, rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
 
 use std::path::PathBuf;
