@@ -3,8 +3,8 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /_simulator/transactions` | every transaction, oldest first ([`TransactionView`](super::TransactionView)) |
-//! | `GET /_simulator/log` | every logged request and callback attempt ([`LogEntry`](super::LogEntry)) |
+//! | `GET /_simulator/transactions` | every transaction, oldest first ([`TransactionView`]) |
+//! | `GET /_simulator/log` | every logged request and callback attempt ([`LogEntry`]) |
 //! | `POST /_simulator/expire-tokens` | expires every issued token (the next API call answers 401) |
 //! | `GET /_simulator/health` | `{"ok": true, "pendingJobs": N}` |
 

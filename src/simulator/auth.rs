@@ -8,7 +8,7 @@
 //! The request takes `merchantKey` (or the `apiKey` spelling of one docs page) and
 //! `merchantSecret`. The docs show three response shapes; the simulator answers the object
 //! `{"merchantKey", "token"}` by default and the bare JSON string with
-//! [`AuthResponse::BareString`](super::AuthResponse::BareString).
+//! [`AuthResponse::BareString`].
 
 use std::sync::atomic::Ordering;
 

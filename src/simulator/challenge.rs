@@ -58,7 +58,7 @@ pub(crate) async fn page(
     let body = if tx.status == Status::CustomerVerification {
         format!(
             r#"<p>{intro}</p>{details}
-<form method="post" action="/sim/{section}/{cid}">
+<form method="post" action="{action}">
   <input type="hidden" name="challengeId" value="{cid}">
   <label for="otp">One-time password</label>
   <input id="otp" name="otp" value="{PASSING_OTP}" autocomplete="one-time-code">
@@ -67,6 +67,7 @@ pub(crate) async fn page(
   <button type="submit" name="result" value="fail" class="fail">Fail</button>
 </form>"#,
             cid = escape(&cid),
+            action = escape(&sim.page_url(section, &cid)),
         )
     } else {
         format!("{details}<p>This payment is already <strong>{}</strong>.</p>", tx.status.as_str())

@@ -13,16 +13,16 @@
 //!
 //! | route | module |
 //! |---|---|
-//! | `POST /api/v1/auth` | [`auth`] |
-//! | `POST /api/v1/payments/card`, `GET …/card/status/{id}`, `GET …/card/info/{id}`, `POST …/card/tokenize`, `POST …/card/charge` | [`card`] |
-//! | `GET`/`POST /sim/3ds/{id}`, `/sim/apm/{id}` (customer pages, no token) | [`challenge`] |
-//! | `POST /api/v1/refunds/card` (+ legacy `/v1/payments/refund`), `status/{id}`, `info/{id}` | [`refund`] |
-//! | `POST /api/v1/payouts/card`, `POST /api/v1/payouts/apm`, `status/{id}`, `info/{id}` | [`payout`] |
-//! | `POST /api/v1/payments/apm`, `status/{id}`, `info/{id}` | [`apm`] |
-//! | `/_simulator/transactions`, `/_simulator/log`, `/_simulator/expire-tokens`, `/_simulator/health` | [`admin`] |
+//! | `POST /api/v1/auth` | `auth` |
+//! | `POST /api/v1/payments/card`, `GET …/card/status/{id}`, `GET …/card/info/{id}`, `POST …/card/tokenize`, `POST …/card/charge` | `card` |
+//! | `GET`/`POST /sim/3ds/{id}`, `/sim/apm/{id}` (customer pages, no token) | `challenge` |
+//! | `POST /api/v1/refunds/card` (+ legacy `/v1/payments/refund`), `status/{id}`, `info/{id}` | `refund` |
+//! | `POST /api/v1/payouts/card`, `POST /api/v1/payouts/apm`, `status/{id}`, `info/{id}` | `payout` |
+//! | `POST /api/v1/payments/apm`, `status/{id}`, `info/{id}` | `apm` |
+//! | `/_simulator/transactions`, `/_simulator/log`, `/_simulator/expire-tokens`, `/_simulator/health` | `admin` |
 //!
-//! Callbacks, their checksums, retries and chaos are in [`callbacks`]; idempotency in
-//! [`idempotency`]; the rate limit in [`limit`]; the request log in [`log`].
+//! Callbacks, their checksums, retries and chaos are in `callbacks`; idempotency in
+//! `idempotency`; the rate limit in `limit`; the request log in [`log`].
 
 mod admin;
 mod apm;
@@ -188,6 +188,24 @@ pub struct Simulator;
 
 impl Simulator {
     /// Binds `addr` (port 0 picks a free port) and serves the API on the current tokio runtime.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), golive::simulator::SimError> {
+    /// use golive::simulator::{SimConfig, Simulator};
+    ///
+    /// // Generated credentials; minutes of callback retries become tens of milliseconds.
+    /// let cfg = SimConfig { time_scale: 0.0001, ..SimConfig::default() };
+    /// let sim = Simulator::start(cfg, "127.0.0.1:0".parse().expect("literal address")).await?;
+    /// let base = sim.base_url(); // http://127.0.0.1:PORT/api
+    /// let key = sim.credentials().key.expose().clone();
+    /// // … run flows against `base` with `key` and `sim.credentials().secret` …
+    /// sim.wait_idle(std::time::Duration::from_secs(5)).await;
+    /// let charged = sim.transactions();
+    /// sim.shutdown().await;
+    /// # let _ = (base, key, charged);
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// The address cannot be bound, the log file cannot be opened, or the config is invalid.
