@@ -43,8 +43,17 @@ impl Sandbox {
         self.sim.credentials()
     }
 
+    /// `golive sandbox` against this simulator with extra environment variables.
+    fn run_env(&self, dir: &Path, env: &[(&str, &str)]) -> Run {
+        self.run_with(dir, None, &[], env)
+    }
+
     /// `golive sandbox` against this simulator with its credentials (or `creds`), in `dir`.
     fn run(&self, dir: &Path, creds: Option<&Credentials>, extra: &[&str]) -> Run {
+        self.run_with(dir, creds, extra, &[])
+    }
+
+    fn run_with(&self, dir: &Path, creds: Option<&Credentials>, extra: &[&str], env: &[(&str, &str)]) -> Run {
         let c = creds.unwrap_or_else(|| self.credentials());
         let report = dir.join("report.json");
         let started = Instant::now();
@@ -55,6 +64,7 @@ impl Sandbox {
             .args(["--format", "json", "--output"])
             .arg(&report)
             .args(extra)
+            .envs(env.iter().copied())
             .env("EXIROM_MERCHANT_KEY", c.key.expose())
             .env("EXIROM_MERCHANT_SECRET", c.secret.expose())
             .timeout(RUN_LIMIT)
@@ -339,18 +349,18 @@ fn token_expired_mid_run_is_renewed_by_exactly_one_reauth() {
 #[test]
 fn rate_limited_sandbox_errors_clearly_within_bounds() {
     // 8 requests per minute: far below the 40 golive keeps to, with a Retry-After of nearly a
-    // minute, more than the per-request budget (timeout_ms) allows to wait.
+    // minute, more than the 2 s this test lets one request wait (the default is a minute).
     let sb = Sandbox::start(SimConfig { rate_limit_per_min: 8, ..SimConfig::default() });
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), "timeout_ms = 2000\ncallback_timeout_ms = 500");
-    let run = sb.run(dir.path(), None, &[]);
+    write_config(dir.path(), "callback_timeout_ms = 500");
+    let run = sb.run_env(dir.path(), &[("GOLIVE_SANDBOX_MAX_WAIT_MS", "2000")]);
     assert!(run.elapsed < Duration::from_secs(30), "bounded: {:?}", run.elapsed);
     assert_eq!(run.code, Some(1));
     let statuses = run.statuses();
     let limited: Vec<_> = RULES
         .iter()
         .filter(|r| {
-            run.message(r).contains("rate limited (HTTP 429, Retry-After") && run.message(r).contains("timeout_ms")
+            run.message(r).contains("rate limited (HTTP 429, Retry-After") && run.message(r).contains("2000 ms")
         })
         .collect();
     assert!(!limited.is_empty(), "{statuses:?}");

@@ -34,12 +34,23 @@ pub struct ApiOptions {
     pub rate_per_min: usize,
     /// Retries after a 429, 5xx, timeout or network error (not counting the 401 re-auth).
     pub max_retries: u32,
+    /// The longest one request waits in all for 429s (`Retry-After`); past it, the request fails.
+    pub max_rate_wait: Duration,
 }
 
+/// A minute and a second: enough for any `Retry-After` of a per-minute limit.
+pub const MAX_RATE_WAIT: Duration = Duration::from_secs(61);
+
 impl ApiOptions {
-    /// Defaults for a base URL: 40 requests/min, 3 retries.
+    /// Defaults for a base URL: 40 requests/min, 3 retries, 429 waits of up to a minute.
     pub fn new(base_url: &str, timeout: Duration) -> Self {
-        Self { base_url: base_url.trim_end_matches('/').to_string(), timeout, rate_per_min: 40, max_retries: 3 }
+        Self {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            timeout,
+            rate_per_min: 40,
+            max_retries: 3,
+            max_rate_wait: MAX_RATE_WAIT,
+        }
     }
 }
 
@@ -146,9 +157,9 @@ pub enum ApiError {
     },
     /// Rate limited beyond the retry budget.
     #[error(
-        "{method} {path} was rate limited (HTTP 429{after}) on {attempts} attempt(s), beyond the {budget_ms} ms \
-         this request may wait; golive keeps to {rate} requests per minute, so this sandbox allows fewer (ask \
-         Exirom to whitelist the IP, or raise [sandbox] timeout_ms)"
+        "{method} {path} was rate limited (HTTP 429{after}) on {attempts} attempt(s), longer than the {budget_ms} ms \
+         one request may wait; the limit counts every client of this IP and golive itself keeps to {rate} \
+         requests per minute: run again in a minute, or ask Exirom to whitelist the IP"
     )]
     RateLimited {
         /// Method.
@@ -193,6 +204,8 @@ pub struct AuthStats {
     pub rate_limited: u32,
     /// Retries after 429, 5xx, timeouts and network errors.
     pub retries: u32,
+    /// Time spent waiting out 429s, in ms.
+    pub rate_wait_ms: u64,
     /// The auth response shape: `string` or `object`.
     pub shape: Option<&'static str>,
     /// The token's `exp` claim (Unix seconds), when it is a JWT.
@@ -513,7 +526,9 @@ impl Api {
             _ => "api",
         };
         let request_id = body.and_then(|b| b.get("requestId")).and_then(Value::as_str).map(str::to_string);
-        let budget_end = Instant::now() + self.opts.timeout;
+        let started_at = Instant::now();
+        let budget_end = started_at + self.opts.timeout;
+        let rate_budget_end = started_at + self.opts.max_rate_wait;
         let mut attempt = 0u32;
         let mut last_retry_after = None;
         loop {
@@ -576,14 +591,20 @@ impl Api {
                     (backoff(attempt), Err(detail))
                 }
             };
-            if attempt >= self.opts.max_retries || Instant::now() + wait > budget_end {
+            let limited = matches!(&last, Ok(r) if r.status == 429);
+            let end = if limited { rate_budget_end } else { budget_end };
+            // The whole run waits out 429s for at most three times one request's allowance.
+            let run_allows = !limited
+                || self.stats().rate_wait_ms + wait.as_millis() as u64
+                    <= 3 * self.opts.max_rate_wait.as_millis() as u64;
+            if attempt >= self.opts.max_retries || Instant::now() + wait > end || !run_allows {
                 return match last {
                     Ok(r) if r.status == 429 => Err(ApiError::RateLimited {
                         method: method.to_string(),
                         path: log_path,
                         attempts: attempt + 1,
                         after: last_retry_after.map(|d| format!(", Retry-After {} s", d.as_secs())).unwrap_or_default(),
-                        budget_ms: self.opts.timeout.as_millis() as u64,
+                        budget_ms: self.opts.max_rate_wait.as_millis() as u64,
                         rate: self.opts.rate_per_min,
                     }),
                     Ok(r) => Ok(r),
@@ -596,7 +617,12 @@ impl Api {
                 };
             }
             tracing::debug!(path = %log_path, wait_ms = wait.as_millis() as u64, attempt, "retrying");
-            self.stat(|s| s.retries += 1);
+            self.stat(|s| {
+                s.retries += 1;
+                if limited {
+                    s.rate_wait_ms += wait.as_millis() as u64;
+                }
+            });
             tokio::time::sleep(wait).await;
             attempt += 1;
         }

@@ -36,6 +36,10 @@ pub const IMPLEMENTATIONS: &[&str] =
 /// tunnel must forward here. `GOLIVE_CALLBACK_LISTEN` changes it.
 pub const TUNNEL_LISTEN: &str = "127.0.0.1:8788";
 
+/// Caps, in ms, how long one request waits after 429s (default a minute: a `Retry-After` of a
+/// per-minute limit); lower it to fail fast on a rate-limited sandbox.
+pub const MAX_WAIT_VAR: &str = "GOLIVE_SANDBOX_MAX_WAIT_MS";
+
 /// Merchant ids used against the embedded simulator when none are configured.
 const EMBEDDED_MID: &str = "GOLIVE-SANDBOX-MID";
 const EMBEDDED_ACCOUNT_ID: &str = "1001";
@@ -92,7 +96,11 @@ pub async fn run(ctx: &RunContext, rules: &[&Rule]) -> ProbeRun {
         Err(e) => return all(rules, Status::Error, &e),
     };
     let timeout = Duration::from_millis(sb.timeout_ms.max(1));
-    let api = match Api::new(ApiOptions::new(&base_url, timeout), credentials) {
+    let mut options = ApiOptions::new(&base_url, timeout);
+    if let Some(ms) = crate::secret::env_var(MAX_WAIT_VAR).and_then(|v| v.parse().ok()) {
+        options.max_rate_wait = Duration::from_millis(ms);
+    }
+    let api = match Api::new(options, credentials) {
         Ok(a) => a,
         Err(e) => return all(rules, Status::Error, &e),
     };

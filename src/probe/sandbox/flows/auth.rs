@@ -23,6 +23,7 @@ fn judge(cx: &FlowCtx, rule: &str) -> Outcome {
     v.measure("unauthorized", s.unauthorized);
     v.measure("rateLimited", s.rate_limited);
     v.measure("retries", s.retries);
+    v.measure("rateLimitWaitMs", s.rate_wait_ms);
     v.measure("apiRequests", requests);
     if let Some(ms) = s.first_auth_ms {
         v.measure("ms", ms);
