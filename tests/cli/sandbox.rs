@@ -445,6 +445,20 @@ fn embedded_passes_every_flow_in_a_few_seconds() {
     assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
 }
 
+/// What a merchant sees: the human report of an embedded run (ids redacted, they change per run).
+#[test]
+fn embedded_human_report() {
+    let out = golive().args(["sandbox", "--base-url", "embedded"]).timeout(RUN_LIMIT).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = crate::common::redact(&String::from_utf8_lossy(&out.stdout), None);
+    let ids = regex::Regex::new(r"golive-[0-9a-f-]{36}|\b\d{12,}\b").unwrap();
+    let text = ids.replace_all(&text, "[ID]");
+    // The request count can grow by a status poll when the machine is slow.
+    insta::assert_snapshot!(
+        regex::Regex::new(r"for \d+ API requests").unwrap().replace_all(&text, "for [N] API requests")
+    );
+}
+
 #[test]
 fn without_credentials_every_rule_is_skipped_with_the_reason() {
     let out = golive().args(["sandbox", "--format", "json"]).timeout(RUN_LIMIT).output().unwrap();

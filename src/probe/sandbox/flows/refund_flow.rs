@@ -7,6 +7,8 @@
 //! `refundTransactionId` (API.md §8 discrepancies). Whether the original payment then reports
 //! `REFUNDED` is undocumented, so it is measured, not required.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 use super::{FlowCtx, FlowFuture, Tx, Verdicts, approved_payment, get_first, is_final, request_id, settle, status_of};
@@ -14,6 +16,15 @@ use crate::checklist::Rule;
 use crate::probe::Outcome;
 use crate::probe::sandbox::api::{id_field, shorten};
 use crate::probe::sandbox::callbacks::Callback;
+use crate::probe::sandbox::checksum::Kind;
+
+/// How long to wait for the refund's own callback once the payment's REFUNDED one has arrived.
+const OWN_CALLBACK_GRACE: Duration = Duration::from_millis(500);
+
+/// Whether a callback is the refund's own (by `refundId`, `refundTransactionId` or `transactionId`).
+fn is_refunds_own(c: &Callback, refund_id: &str) -> bool {
+    ["refundId", "refundTransactionId", "transactionId"].iter().any(|k| c.field(k) == Some(refund_id))
+}
 
 /// Runs the flow.
 pub fn run<'a>(cx: &'a FlowCtx, rule: &'a Rule) -> FlowFuture<'a> {
@@ -73,12 +84,26 @@ async fn refund(cx: &FlowCtx, rule: &str) -> Outcome {
     }
     let (rfd, orig) = (refund_id.clone(), original.clone());
     let matches = move |c: &Callback| {
-        c.field("refundId") == Some(rfd.as_str())
-            || c.field("refundTransactionId") == Some(rfd.as_str())
-            || c.field("transactionId") == Some(rfd.as_str())
-            || (c.field("transactionId") == Some(orig.as_str()) && c.status() == Some("REFUNDED"))
+        is_refunds_own(c, &rfd) || (c.field("transactionId") == Some(orig.as_str()) && c.status() == Some("REFUNDED"))
     };
-    let s = settle(cx, Tx::Refund, &refund_id, matches).await;
+    let mut s = settle(cx, Tx::Refund, &refund_id, matches).await;
+    // The payment's own REFUNDED callback may come first; the refund's callback is the one to verify
+    // when the sandbox sends both (which one it sends is undocumented, API.md §8).
+    if let Some(cb) = s.callback.as_ref().filter(|c| !is_refunds_own(c, &refund_id)) {
+        let own = cx
+            .listener
+            .wait_for(OWN_CALLBACK_GRACE, |c| is_refunds_own(c, &refund_id) && c.status().is_some_and(is_final))
+            .await;
+        let (chosen, kind, which) = match own {
+            Some(own) => (own, Kind::Other, "refund"),
+            None => (cb.clone(), Kind::Card, "payment REFUNDED"),
+        };
+        s.checksum = Some(chosen.verify(cx.api.signing_key(), kind));
+        s.callback = Some(chosen);
+        v.measure("refundCallback", which);
+    } else if s.callback.is_some() {
+        v.measure("refundCallback", "refund");
+    }
     v.settlement("refund", &refund_id, &s);
     match s.status() {
         Some(st) if st.status == "SUCCEED" || st.status == "REFUNDED" => {
