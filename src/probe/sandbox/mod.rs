@@ -14,6 +14,7 @@ pub mod checksum;
 mod embedded;
 pub mod flows;
 pub mod html;
+pub mod wire;
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

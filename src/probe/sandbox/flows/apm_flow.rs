@@ -13,9 +13,10 @@ use super::{
 };
 use crate::checklist::Rule;
 use crate::probe::Outcome;
-use crate::probe::sandbox::api::{ApiError, shorten};
+use crate::probe::sandbox::api::ApiError;
 use crate::probe::sandbox::challenge::{self, Ending};
 use crate::probe::sandbox::checksum;
+use crate::probe::sandbox::wire::shorten;
 
 /// Runs the flow.
 pub fn run<'a>(cx: &'a FlowCtx, rule: &'a Rule) -> FlowFuture<'a> {

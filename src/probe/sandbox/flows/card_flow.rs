@@ -15,8 +15,8 @@ use super::{
 };
 use crate::checklist::Rule;
 use crate::probe::Outcome;
-use crate::probe::sandbox::api::{mask_pans, shorten};
 use crate::probe::sandbox::challenge::{self, Ending};
+use crate::probe::sandbox::wire::{mask_pans, shorten};
 
 /// Runs the flow.
 pub fn run<'a>(cx: &'a FlowCtx, rule: &'a Rule) -> FlowFuture<'a> {

@@ -12,7 +12,8 @@ use serde_json::Value;
 use super::{FlowCtx, FlowFuture, Tx, Verdicts, amount_for, card_payment, get_first, request_id};
 use crate::checklist::Rule;
 use crate::probe::Outcome;
-use crate::probe::sandbox::api::{ApiError, shorten};
+use crate::probe::sandbox::api::ApiError;
+use crate::probe::sandbox::wire::shorten;
 
 /// Runs the flow.
 pub fn run<'a>(cx: &'a FlowCtx, rule: &'a Rule) -> FlowFuture<'a> {

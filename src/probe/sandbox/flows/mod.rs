@@ -19,9 +19,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::api::{Api, ApiError, Reply, id_field, seg};
+use super::api::{Api, ApiError, Reply};
 use super::callbacks::{Callback, Listener};
 use super::checksum::{Kind, Verdict};
+use super::wire::{id_field, seg};
 use crate::checklist::Rule;
 use crate::config::Cards;
 use crate::probe::{Finding, Measurements, Outcome, Status};
@@ -596,7 +597,7 @@ pub async fn approved_payment(
         }
     };
     let Some(id) = reply.transaction_id() else {
-        v.error(format!("{what}: the payment answered no transactionId: {}", super::api::shorten(&reply.text)));
+        v.error(format!("{what}: the payment answered no transactionId: {}", super::wire::shorten(&reply.text)));
         return None;
     };
     let s = settle(cx, Tx::Card, &id, for_transaction(&id)).await;

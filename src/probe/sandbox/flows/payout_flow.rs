@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{FlowCtx, FlowFuture, Tx, Verdicts, amount_for, for_transaction, is_final, request_id, settle, status_of};
 use crate::checklist::Rule;
 use crate::probe::Outcome;
-use crate::probe::sandbox::api::shorten;
+use crate::probe::sandbox::wire::shorten;
 
 /// Runs the flow.
 pub fn run<'a>(cx: &'a FlowCtx, rule: &'a Rule) -> FlowFuture<'a> {

@@ -14,9 +14,9 @@ use serde_json::{Value, json};
 use super::{FlowCtx, FlowFuture, Tx, Verdicts, approved_payment, get_first, is_final, request_id, settle, status_of};
 use crate::checklist::Rule;
 use crate::probe::Outcome;
-use crate::probe::sandbox::api::{id_field, shorten};
 use crate::probe::sandbox::callbacks::Callback;
 use crate::probe::sandbox::checksum::Kind;
+use crate::probe::sandbox::wire::{id_field, shorten};
 
 /// How long to wait for the refund's own callback once the payment's REFUNDED one has arrived.
 const OWN_CALLBACK_GRACE: Duration = Duration::from_millis(500);
