@@ -1,5 +1,10 @@
 //! The webhook probe (placeholder until its issue lands).
 
+pub mod address;
+pub mod checksum;
+pub mod legacy;
+pub mod payload;
+
 use crate::checklist::Rule;
 use crate::engine::ProbeRun;
 use crate::probe::{Outcome, RunContext};
