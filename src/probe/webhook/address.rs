@@ -1,5 +1,5 @@
 //! Is an address public? The classifier behind `webhook-public`, and the gate that keeps golive
-//! from POSTing into private networks unless `--allow-private` is given.
+//! from sending callbacks into private networks unless `--allow-private` is given.
 //!
 //! `IpAddr::is_global` is still unstable, so the special-purpose ranges are listed here, each with
 //! the name a report shows. See: IANA IPv4/IPv6 Special-Purpose Address Registries (RFC 6890).
@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// IPv4 ranges that are not publicly routable: (network, prefix length, name).
 const V4_RANGES: &[(Ipv4Addr, u8, &str)] = &[
-    (Ipv4Addr::new(0, 0, 0, 0), 8, "unspecified/\"this network\" (0.0.0.0/8)"),
+    (Ipv4Addr::UNSPECIFIED, 8, "unspecified/\"this network\" (0.0.0.0/8)"),
     (Ipv4Addr::new(10, 0, 0, 0), 8, "private (RFC 1918, 10.0.0.0/8)"),
     (Ipv4Addr::new(100, 64, 0, 0), 10, "carrier-grade NAT (100.64.0.0/10)"),
     (Ipv4Addr::new(127, 0, 0, 0), 8, "loopback (127.0.0.0/8)"),
@@ -21,7 +21,7 @@ const V4_RANGES: &[(Ipv4Addr, u8, &str)] = &[
     (Ipv4Addr::new(198, 51, 100, 0), 24, "documentation (TEST-NET-2, 198.51.100.0/24)"),
     (Ipv4Addr::new(203, 0, 113, 0), 24, "documentation (TEST-NET-3, 203.0.113.0/24)"),
     (Ipv4Addr::new(224, 0, 0, 0), 4, "multicast (224.0.0.0/4)"),
-    (Ipv4Addr::new(255, 255, 255, 255), 32, "broadcast (255.255.255.255)"),
+    (Ipv4Addr::BROADCAST, 32, "broadcast (255.255.255.255)"),
     (Ipv4Addr::new(240, 0, 0, 0), 4, "reserved (240.0.0.0/4)"),
 ];
 

@@ -1,9 +1,9 @@
-//! A raw ClientHello probe for the versions rustls cannot speak: SSL 3.0, TLS 1.0 and TLS 1.1.
+//! A raw `ClientHello` probe for the versions rustls cannot speak: SSL 3.0, TLS 1.0 and TLS 1.1.
 //!
-//! golive sends one legacy-version ClientHello over TCP and classifies the first record of the
-//! answer. A ServerHello of a legacy version (even lower than offered: 1.1 offered, 1.0 chosen)
-//! means the server accepts a legacy protocol. An alert (70 protocol_version, 40 handshake_failure,
-//! 80 internal_error from OpenSSL at its default security level), a close, a reset, silence or
+//! golive sends one legacy-version `ClientHello` over TCP and classifies the first record of the
+//! answer. A `ServerHello` of a legacy version (even lower than offered: 1.1 offered, 1.0 chosen)
+//! means the server accepts a legacy protocol. An alert (70 `protocol_version`, 40 `handshake_failure`,
+//! 80 `internal_error` from OpenSSL at its default security level), a close, a reset, silence or
 //! non-TLS bytes mean refused. The handshake is never finished, so the `random` need not be secret.
 //! The same probe at 0x0303 tells a TLS 1.2 server that only has legacy cipher suites (which rustls
 //! refuses) from one that has no TLS 1.2 at all.
@@ -49,7 +49,7 @@ pub fn version_name(v: u16) -> String {
     }
 }
 
-/// The IANA name of a cipher suite golive may see in a legacy ServerHello.
+/// The IANA name of a cipher suite golive may see in a legacy `ServerHello`.
 pub fn suite_name(s: u16) -> String {
     let name = match s {
         0xc014 => "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
@@ -78,10 +78,10 @@ pub fn suite_name(s: u16) -> String {
     name.into()
 }
 
-/// How a server answered a ClientHello.
+/// How a server answered a `ClientHello`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
-    /// A ServerHello: the version and cipher suite the server chose.
+    /// A `ServerHello`: the version and cipher suite the server chose.
     ServerHello {
         /// Chosen protocol version.
         version: u16,
@@ -92,7 +92,7 @@ pub enum Answer {
     Alert {
         /// 1 warning, 2 fatal.
         level: u8,
-        /// RFC 5246 §7.2 description (70 = protocol_version).
+        /// RFC 5246 §7.2 description (70 = `protocol_version`).
         description: u8,
     },
     /// The server closed the connection without a byte.
@@ -146,7 +146,7 @@ fn alert_name(d: u8) -> &'static str {
     }
 }
 
-/// The ClientHello record for `version`. `sni` is sent only for DNS names; SSL 3.0 hellos carry no
+/// The `ClientHello` record for `version`. `sni` is sent only for DNS names; SSL 3.0 hellos carry no
 /// extensions (RFC 6101 has none).
 pub fn client_hello(version: u16, sni: Option<&str>, random: [u8; 32]) -> Vec<u8> {
     let mut suites: Vec<u16> = Vec::new();
@@ -268,7 +268,7 @@ pub fn parse(buf: &[u8]) -> Parse {
     Parse::Done(Answer::ServerHello { version, suite })
 }
 
-/// Sends a ClientHello of `version` to `addr` and classifies the answer, within `timeout`.
+/// Sends a `ClientHello` of `version` to `addr` and classifies the answer, within `timeout`.
 pub async fn probe(addr: SocketAddr, sni: Option<&str>, version: u16, timeout: Duration) -> Answer {
     match tokio::time::timeout(timeout, exchange(addr, sni, version)).await {
         Ok(answer) => answer,
@@ -338,19 +338,19 @@ mod tests {
 
     /// First bytes answered by `openssl s_server` (OpenSSL 3.0) to these hellos, captured on loopback.
     mod captured {
-        /// `-tls1 -cipher 'DEFAULT:@SECLEVEL=0'`, offered TLS 1.0: ServerHello TLS 1.0, ECDHE-RSA-AES256-SHA.
+        /// `-tls1 -cipher 'DEFAULT:@SECLEVEL=0'`, offered TLS 1.0: `ServerHello` TLS 1.0, ECDHE-RSA-AES256-SHA.
         pub(super) const TLS10_SERVER_HELLO: &str = "160301005902000055030195e3e751fa484055f6ee9d6369ff1a9f645d025f828d884bc5d967619e4cc6b520d2533be8b590315eb5d1eca4ad634087444fb8c6dcf7a9b6b8192220f9f3ec7cc0140000";
         /// The same server, offered TLS 1.1: it downgrades to TLS 1.0.
         pub(super) const TLS11_OFFER_TLS10_CHOSEN: &str = "16030100590200005503017607519bab28f44126df10abcdcf2916c603377f774b34f29dc7f19fccf0d84120e5b82838da0be8982366cabc1287f34a1e2906e23d8f6331721010f592c08118c0140000";
         /// `-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0'`, offered TLS 1.1.
         pub(super) const TLS11_SERVER_HELLO: &str = "16030200590200005503023c5780b47e5a5d114eb5bdb5de2ca2b05e4824a5c2fcdbb01dcc216dfbf9d7ba2012d37527added4f5fca4a84090e929d066c2178d655a52faa81702608a5e7991c0140000";
-        /// Default settings (TLS 1.2 + 1.3), offered TLS 1.0: alert 80 internal_error.
+        /// Default settings (TLS 1.2 + 1.3), offered TLS 1.0: alert 80 `internal_error`.
         pub(super) const DEFAULT_ALERT_80: &str = "15030100020250";
-        /// `-tls1_2`, offered TLS 1.0: alert 70 protocol_version.
+        /// `-tls1_2`, offered TLS 1.0: alert 70 `protocol_version`.
         pub(super) const TLS12_ONLY_ALERT_70: &str = "15030100020246";
-        /// Any server, offered SSL 3.0: alert 40 handshake_failure.
+        /// Any server, offered SSL 3.0: alert 40 `handshake_failure`.
         pub(super) const SSL3_ALERT_40: &str = "15030000020228";
-        /// `-tls1_2 -cipher 'AES128-SHA:AES256-SHA'`, offered TLS 1.2: ServerHello TLS 1.2, AES256-SHA.
+        /// `-tls1_2 -cipher 'AES128-SHA:AES256-SHA'`, offered TLS 1.2: `ServerHello` TLS 1.2, AES256-SHA.
         pub(super) const TLS12_LEGACY_SUITE: &str = "16030300510200004d0303a4211d72a8e7ced14403d89db2285ae5e0fef24ba1a953e3c3850b1ae05eaf7120b96ccce5c01f269c1964b4699634b31e34eca44a662fe7fea019c03f15b4f0d300350000";
     }
 

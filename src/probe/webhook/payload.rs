@@ -96,7 +96,7 @@ impl Spec {
         let id = uuid::Uuid::new_v4();
         // 10.01 ..= 999.99 with a non-zero last digit (see the module docs).
         let mut amount_minor = 1001 + (id.as_u128() % 98_999) as u64;
-        if amount_minor % 10 == 0 {
+        if amount_minor.is_multiple_of(10) {
             amount_minor += 1;
         }
         Self {
