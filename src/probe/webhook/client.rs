@@ -44,6 +44,12 @@ pub enum ClientError {
         /// What the stack said.
         detail: String,
     },
+    /// The request was sent and the endpoint closed the connection without answering (a crash).
+    #[error("the endpoint closed the connection without answering ({detail})")]
+    Dropped {
+        /// What the stack said.
+        detail: String,
+    },
     /// The TLS handshake failed.
     #[error("TLS handshake failed: {detail}")]
     Tls {
@@ -219,6 +225,14 @@ impl Client {
     }
 
     fn classify(&self, e: &reqwest::Error) -> ClientError {
+        match self.classify_cause(e) {
+            // Past the connect phase, a closed connection means the handler broke on this request.
+            ClientError::Reset { detail } if !e.is_connect() => ClientError::Dropped { detail },
+            other => other,
+        }
+    }
+
+    fn classify_cause(&self, e: &reqwest::Error) -> ClientError {
         if e.is_timeout() {
             return if e.is_connect() {
                 ClientError::Other { detail: format!("could not connect to {} in time", self.addr) }

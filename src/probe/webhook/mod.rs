@@ -67,10 +67,7 @@ pub async fn run(ctx: &RunContext, rules: &[&Rule]) -> ProbeRun {
             env_secret.unwrap_or_else(|| Secret::new(format!("golive-embedded-{}", uuid::Uuid::new_v4().simple())));
         match crate::receiver::start_tls(secret.clone()).await {
             Ok(handle) => {
-                let oracle = cfg.oracle.as_ref().map_or_else(
-                    || Oracle::new(&handle.oracle_config()),
-                    Oracle::new,
-                );
+                let oracle = cfg.oracle.as_ref().map_or_else(|| Oracle::embedded(&handle.oracle_config()), Oracle::new);
                 let out = (handle.url.clone(), Some(secret), Some(handle.ca_pem.clone()), Some(oracle));
                 receiver = Some(handle);
                 out
@@ -281,5 +278,24 @@ async fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<IpAddr>
         }
         Ok(Err(e)) => Err(format!("cannot resolve {host}: {e}")),
         Err(_) => Err(format!("cannot resolve {host}: no DNS answer within {} ms", timeout.as_millis())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checklist::{Checklist, ProbeKind};
+
+    #[test]
+    fn every_webhook_rule_links_an_exirom_page_first() {
+        for r in Checklist::builtin().rules.iter().filter(|r| r.probe == ProbeKind::Webhook) {
+            let url = r.docs_url().unwrap_or_default();
+            assert!(url.starts_with("https://developers.exirom.com/docs/"), "{}: {url}", r.id);
+        }
+    }
+
+    #[test]
+    fn implementations_are_the_registered_checks() {
+        assert_eq!(super::IMPLEMENTATIONS.len(), 12);
+        assert!(super::implements("tls-version") && !super::implements("tls_version"));
     }
 }

@@ -13,12 +13,15 @@ use crate::config;
 
 /// How long golive waits for a handler that processes after answering.
 const SETTLE: Duration = Duration::from_millis(1_500);
+/// The same for golive's own receiver, which fulfils right after answering.
+const SETTLE_EMBEDDED: Duration = Duration::from_millis(300);
 /// Time between two looks.
 const POLL: Duration = Duration::from_millis(150);
 
 /// A configured oracle.
 #[derive(Debug, Clone)]
 pub struct Oracle {
+    settle: Duration,
     url: String,
     pointer: String,
     fulfilled: serde_json::Value,
@@ -36,7 +39,12 @@ pub enum Seen {
 impl Oracle {
     /// From `[webhook.oracle]`.
     pub fn new(cfg: &config::Oracle) -> Self {
-        Self { url: cfg.url.clone(), pointer: cfg.pointer.clone(), fulfilled: cfg.fulfilled.clone() }
+        Self { settle: SETTLE, url: cfg.url.clone(), pointer: cfg.pointer.clone(), fulfilled: cfg.fulfilled.clone() }
+    }
+
+    /// The oracle of golive's embedded receiver, which fulfils at once: a shorter settle time.
+    pub fn embedded(cfg: &config::Oracle) -> Self {
+        Self { settle: SETTLE_EMBEDDED, ..Self::new(cfg) }
     }
 
     /// The oracle URL for one callback's transaction.
@@ -59,7 +67,7 @@ impl Oracle {
     /// # Errors
     /// As [`Oracle::look`].
     pub async fn wait_fulfilled(&self, client: &Client, spec: &Spec) -> Result<Seen, String> {
-        let deadline = tokio::time::Instant::now() + SETTLE;
+        let deadline = tokio::time::Instant::now() + self.settle;
         loop {
             let seen = self.look(client, spec).await?;
             if seen == Seen::Fulfilled || tokio::time::Instant::now() >= deadline {
@@ -75,7 +83,7 @@ impl Oracle {
     /// # Errors
     /// As [`Oracle::look`].
     pub async fn stays(&self, client: &Client, spec: &Spec, expected: &Seen) -> Result<Seen, String> {
-        let deadline = tokio::time::Instant::now() + SETTLE;
+        let deadline = tokio::time::Instant::now() + self.settle;
         loop {
             let seen = self.look(client, spec).await?;
             let same = matches!(

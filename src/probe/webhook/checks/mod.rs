@@ -209,7 +209,11 @@ fn no_answer(rule: &Rule, e: &ClientError, expect: Expect) -> Outcome {
             &rule.id,
             format!("{e}: Exirom counts a callback not answered with 200 within 10 s as failed and retries it"),
         ),
-        (ClientError::Timeout { .. }, Expect::Rejected) => {
+        (ClientError::Dropped { .. }, Expect::Accepted) => Outcome::fail(
+            &rule.id,
+            format!("{e}: the handler broke on this callback, and Exirom counts it as a failed delivery"),
+        ),
+        (ClientError::Timeout { .. } | ClientError::Dropped { .. }, Expect::Rejected) => {
             Outcome::error(&rule.id, format!("{e}: cannot tell whether the callback was rejected"))
         }
         _ => Outcome::error(&rule.id, format!("cannot deliver the callback: {e}")),
