@@ -49,9 +49,9 @@ pub const ORDERS_PATH: &str = "/exirom/orders/{transaction_id}";
 
 /// The field sets a callback may be signed with (API.md §11.2), tried in this order.
 const SIGNED_FIELD_SETS: &[[&str; 4]] = &[
-    ["mid", "orderAmount", "orderCurrency", "transactionId"],       // D, card (Webhooks Quick Start)
+    ["mid", "orderAmount", "orderCurrency", "transactionId"], // D, card (Webhooks Quick Start)
     ["accountId", "orderAmount", "orderCurrency", "transactionId"], // B/C, APM checksum pages
-    ["accountId", "amount", "currency", "transactionId"],           // A (legacy), D for APMs
+    ["accountId", "amount", "currency", "transactionId"],     // A (legacy), D for APMs
 ];
 
 /// The receiver's state: the merchant secret, the dedup set and the orders.
@@ -229,7 +229,10 @@ mod tests {
         let f = fields(body);
         assert_eq!(text(&f, "orderAmount").as_deref(), Some("200.0"));
         assert!(signed_by(&f, &SIGNED_FIELD_SETS[0], b"s3cret", &sign("M|200.0|EUR|t1")));
-        assert!(!signed_by(&f, &SIGNED_FIELD_SETS[0], b"s3cret", &sign("M|200|EUR|t1")), "a re-rendered float is not the signed text");
+        assert!(
+            !signed_by(&f, &SIGNED_FIELD_SETS[0], b"s3cret", &sign("M|200|EUR|t1")),
+            "a re-rendered float is not the signed text"
+        );
         assert!(!signed_by(&f, &SIGNED_FIELD_SETS[1], b"s3cret", &sign("M|200.0|EUR|t1")), "accountId is absent");
     }
 

@@ -124,10 +124,7 @@ mod tests {
     #[test]
     fn signs_like_the_documented_samples() {
         // `echo -n 'merchant_001|200.0|USD|tx-456789' | openssl dgst -sha256 -hmac secret -binary | base64`
-        assert_eq!(
-            sign(b"secret", "merchant_001|200.0|USD|tx-456789"),
-            "lKGekOflVggySnt1I79S+snqCcmffthiFZkzjAd2Yug="
-        );
+        assert_eq!(sign(b"secret", "merchant_001|200.0|USD|tx-456789"), "lKGekOflVggySnt1I79S+snqCcmffthiFZkzjAd2Yug=");
         assert!(verify(b"secret", "merchant_001|200.0|USD|tx-456789", "lKGekOflVggySnt1I79S+snqCcmffthiFZkzjAd2Yug="));
         assert!(!verify(b"secret", "merchant_001|200|USD|tx-456789", "lKGekOflVggySnt1I79S+snqCcmffthiFZkzjAd2Yug="));
         assert!(!verify(b"other", "merchant_001|200.0|USD|tx-456789", "lKGekOflVggySnt1I79S+snqCcmffthiFZkzjAd2Yug="));
@@ -142,12 +139,18 @@ mod tests {
     #[test]
     fn auto_picks_d_for_cards_and_b_for_apms() {
         let auto = Choice::parse("AUTO").unwrap();
-        assert_eq!(auto.for_kind(Kind::Card).fields(Kind::Card), ["mid", "orderAmount", "orderCurrency", "transactionId"]);
+        assert_eq!(
+            auto.for_kind(Kind::Card).fields(Kind::Card),
+            ["mid", "orderAmount", "orderCurrency", "transactionId"]
+        );
         assert_eq!(
             auto.for_kind(Kind::Apm).fields(Kind::Apm),
             ["accountId", "orderAmount", "orderCurrency", "transactionId"]
         );
-        assert_eq!(auto.for_kind(Kind::Apm).describe(Kind::Apm), "B/C (accountId|orderAmount|orderCurrency|transactionId)");
+        assert_eq!(
+            auto.for_kind(Kind::Apm).describe(Kind::Apm),
+            "B/C (accountId|orderAmount|orderCurrency|transactionId)"
+        );
         assert_eq!(Choice::parse("d").unwrap().for_kind(Kind::Apm).fields(Kind::Apm)[1], "amount");
         assert!(Choice::parse("a").unwrap().for_kind(Kind::Card).minor_units());
         assert_eq!(Choice::parse("e"), None);

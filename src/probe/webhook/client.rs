@@ -128,7 +128,13 @@ impl Client {
     ///
     /// # Errors
     /// The TLS configuration cannot be built.
-    pub fn new(url: &Url, addr: SocketAddr, trust: &Trust, connect: Duration, timeout: Duration) -> Result<Self, String> {
+    pub fn new(
+        url: &Url,
+        addr: SocketAddr,
+        trust: &Trust,
+        connect: Duration,
+        timeout: Duration,
+    ) -> Result<Self, String> {
         let tls = trust
             .verifier()
             .and_then(|v| trust.client_config(&[&rustls::version::TLS13, &rustls::version::TLS12], v))

@@ -31,9 +31,8 @@ const MAX_RECORD: usize = 16_384 + 2_048;
 
 /// Cipher suites offered: CBC-SHA with ECDHE, DHE and RSA key exchange, 3DES, RC4, plus the
 /// renegotiation SCSV, so every legacy server finds one it speaks.
-const LEGACY_SUITES: &[u16] = &[
-    0xc014, 0xc013, 0xc00a, 0xc009, 0x0039, 0x0033, 0x0035, 0x002f, 0x000a, 0x0005, 0x0004, 0x00ff,
-];
+const LEGACY_SUITES: &[u16] =
+    &[0xc014, 0xc013, 0xc00a, 0xc009, 0x0039, 0x0033, 0x0035, 0x002f, 0x000a, 0x0005, 0x0004, 0x00ff];
 /// Added when probing TLS 1.2: the AEAD and SHA-2 suites.
 const TLS12_SUITES: &[u16] = &[0xc02f, 0xc030, 0xc02b, 0xc02c, 0xcca8, 0xcca9, 0x009c, 0x009d, 0x003c, 0x003d];
 
@@ -413,7 +412,11 @@ mod tests {
         assert_eq!(parse(b"HTTP/1.1 400 Bad Request\r\n"), Parse::Done(Answer::NotTls));
         assert_eq!(parse(b"H"), Parse::Done(Answer::NotTls));
         assert_eq!(parse(&[0x16, 0x03, 0x01, 0xff, 0xff]), Parse::Done(Answer::NotTls), "oversized record");
-        assert_eq!(parse(&[0x16, 0x03, 0x01, 0x00, 0x04, 0x0b, 0, 0, 0]), Parse::Done(Answer::NotTls), "not a ServerHello");
+        assert_eq!(
+            parse(&[0x16, 0x03, 0x01, 0x00, 0x04, 0x0b, 0, 0, 0]),
+            Parse::Done(Answer::NotTls),
+            "not a ServerHello"
+        );
         assert_eq!(parse(&[0x15, 0x03, 0x01, 0x00, 0x01, 0x02]), Parse::Done(Answer::NotTls), "short alert");
         assert_eq!(parse(&[0x16, 0x03]), Parse::NeedMore);
         assert_eq!(parse(&[]), Parse::NeedMore);

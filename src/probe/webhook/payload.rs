@@ -291,7 +291,10 @@ mod tests {
         assert_eq!(v["apmType"], "UPI_QR");
         assert_eq!(v["accountId"], 12345);
         assert!(v.get("mid").is_none());
-        assert_eq!(spec.signed_text(), format!("12345|{}|EUR|{}", raw_field(&body, "orderAmount"), spec.transaction_id));
+        assert_eq!(
+            spec.signed_text(),
+            format!("12345|{}|EUR|{}", raw_field(&body, "orderAmount"), spec.transaction_id)
+        );
         assert_eq!(spec.query()[1], ("apmType", "UPI_QR".to_string()));
     }
 
@@ -301,7 +304,13 @@ mod tests {
         let body = a.body();
         assert_eq!(raw_field(&body, "amount"), a.amount_minor.to_string());
         assert_eq!(a.signed_text(), format!("12345|{}|EUR|{}", a.amount_minor, a.transaction_id));
-        let d = Spec::apm(&Ids { mid: "m".into(), account_id: "acc-7".into() }, "PIX", "SUCCEED", Choice::parse("d").unwrap(), "u");
+        let d = Spec::apm(
+            &Ids { mid: "m".into(), account_id: "acc-7".into() },
+            "PIX",
+            "SUCCEED",
+            Choice::parse("d").unwrap(),
+            "u",
+        );
         let body = d.body();
         assert_eq!(raw_field(&body, "amount"), raw_field(&body, "orderAmount"));
         assert_eq!(raw_field(&body, "accountId"), "\"acc-7\"");

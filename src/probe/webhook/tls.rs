@@ -13,8 +13,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -256,9 +256,11 @@ pub async fn handshake(
     };
     let connector = TlsConnector::from(Arc::new(cfg));
     let attempt = async {
-        let tcp = TcpStream::connect(addr).await.map_err(|e| Handshake::Failed(format!("cannot connect to {addr}: {e}")))?;
+        let tcp =
+            TcpStream::connect(addr).await.map_err(|e| Handshake::Failed(format!("cannot connect to {addr}: {e}")))?;
         let stream = connector.connect(name, tcp).await.map_err(|e| classify(&e))?;
-        let suite = stream.get_ref().1.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default();
+        let suite =
+            stream.get_ref().1.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default();
         Ok::<_, Handshake>(Handshake::Done { suite, cert: verifier.recorded() })
     };
     match tokio::time::timeout(timeout, attempt).await {
@@ -270,12 +272,16 @@ pub async fn handshake(
 fn classify(e: &std::io::Error) -> Handshake {
     use rustls::{AlertDescription as A, PeerIncompatible};
     match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-        Some(rustls::Error::AlertReceived(A::ProtocolVersion)) => Handshake::VersionRefused("alert protocol_version".into()),
+        Some(rustls::Error::AlertReceived(A::ProtocolVersion)) => {
+            Handshake::VersionRefused("alert protocol_version".into())
+        }
         Some(rustls::Error::AlertReceived(A::HandshakeFailure | A::InsufficientSecurity)) => {
             Handshake::NoCommonSuite("alert handshake_failure".into())
         }
         Some(rustls::Error::PeerIncompatible(
-            PeerIncompatible::Tls12NotOffered | PeerIncompatible::Tls13RequiredForQuic | PeerIncompatible::ServerDoesNotSupportTls12Or13,
+            PeerIncompatible::Tls12NotOffered
+            | PeerIncompatible::Tls13RequiredForQuic
+            | PeerIncompatible::ServerDoesNotSupportTls12Or13,
         )) => Handshake::VersionRefused("the server chose another version".into()),
         Some(rustls::Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon)) => {
             Handshake::NoCommonSuite("no cipher suite in common".into())

@@ -68,7 +68,10 @@ fn verdict(rule: &str, host: &str, rec: &Recorded, limits: Limits) -> Outcome {
     for (i, c) in chain.iter().enumerate() {
         let which = if i == 0 { "the certificate".to_string() } else { format!("intermediate {i} ({})", c.subject) };
         if c.weak_signature && !(i > 0 && c.self_issued) {
-            problems.push(format!("{which} is signed with {}: SHA-1/MD5 signatures are broken; reissue it with SHA-256", c.signature_algorithm));
+            problems.push(format!(
+                "{which} is signed with {}: SHA-1/MD5 signatures are broken; reissue it with SHA-256",
+                c.signature_algorithm
+            ));
         }
         if let Some(bits) = c.rsa_bits
             && (bits as u64) < limits.min_rsa_bits
@@ -87,12 +90,18 @@ fn verdict(rule: &str, host: &str, rec: &Recorded, limits: Limits) -> Outcome {
     } else if leaf.days_left < i64::try_from(limits.warn_days).unwrap_or(i64::MAX) {
         Outcome::warn(
             rule,
-            format!("the certificate expires in {} days ({}): renew it before Exirom's callbacks start failing", leaf.days_left, leaf.not_after),
+            format!(
+                "the certificate expires in {} days ({}): renew it before Exirom's callbacks start failing",
+                leaf.days_left, leaf.not_after
+            ),
         )
     } else {
         Outcome::pass(
             rule,
-            format!("valid for {host}, issued by {}, expires {} ({} days)", leaf.issuer, leaf.not_after, leaf.days_left),
+            format!(
+                "valid for {host}, issued by {}, expires {} ({} days)",
+                leaf.issuer, leaf.not_after, leaf.days_left
+            ),
         )
     };
     outcome
@@ -112,7 +121,16 @@ fn chain_problem(e: &rustls::Error, host: &str, leaf: &CertFacts, chain_len: usi
         return format!("the certificate was rejected: {e}");
     };
     match cert_error {
-        E::UnknownIssuer if leaf.self_issued => {
+        E::NotValidForName | E::NotValidForNameContext { .. } => format!(
+            "the certificate is not valid for {host}: it names {}",
+            if leaf.sans.is_empty() { leaf.subject.clone() } else { leaf.sans.join(", ") }
+        ),
+        E::Expired | E::ExpiredContext { .. } => format!("the certificate expired on {}", leaf.not_after),
+        E::NotValidYet | E::NotValidYetContext { .. } => "the certificate is not valid yet".into(),
+        E::Revoked => "the certificate is revoked".into(),
+        // webpki reports an untrusted self-signed leaf as UnknownIssuer or as a signature
+        // mismatch with some root of the same name; either way the fix is the same.
+        _ if leaf.self_issued => {
             "the certificate is self-signed: Exirom trusts only certificates from a public CA".into()
         }
         E::UnknownIssuer if chain_len == 1 => format!(
@@ -123,13 +141,6 @@ fn chain_problem(e: &rustls::Error, host: &str, leaf: &CertFacts, chain_len: usi
             "the chain does not lead to a trusted root (issuer {}): send the full chain from a public CA (or pass --ca-cert for an internal CA in tests)",
             leaf.issuer
         ),
-        E::NotValidForName | E::NotValidForNameContext { .. } => format!(
-            "the certificate is not valid for {host}: it names {}",
-            if leaf.sans.is_empty() { leaf.subject.clone() } else { leaf.sans.join(", ") }
-        ),
-        E::Expired | E::ExpiredContext { .. } => format!("the certificate expired on {}", leaf.not_after),
-        E::NotValidYet | E::NotValidYetContext { .. } => "the certificate is not valid yet".into(),
-        E::Revoked => "the certificate is revoked".into(),
         other => format!("the certificate was rejected: {other:?}"),
     }
 }

@@ -32,7 +32,9 @@ pub(super) async fn check(p: &Probe, rule: &Rule) -> Outcome {
             Ok(Seen::NotFulfilled(v)) => {
                 return Outcome::error(
                     &rule.id,
-                    format!("the first delivery never showed as fulfilled in [webhook.oracle] (value {v:?}), so the duplicate cannot be judged by effect"),
+                    format!(
+                        "the first delivery never showed as fulfilled in [webhook.oracle] (value {v:?}), so the duplicate cannot be judged by effect"
+                    ),
                 );
             }
             Err(e) => return Outcome::error(&rule.id, e),
@@ -62,7 +64,10 @@ pub(super) async fn check(p: &Probe, rule: &Rule) -> Outcome {
 /// Both deliveries must get a 2xx.
 fn status_verdict(rule: &str, cb: &Callback, first: &Reply, second: &Reply, judged_by: &str) -> Outcome {
     let o = if !first.ok() {
-        Outcome::fail(rule, format!("the first delivery already got {} (see webhook-accepts-callback)", first.describe()))
+        Outcome::fail(
+            rule,
+            format!("the first delivery already got {} (see webhook-accepts-callback)", first.describe()),
+        )
     } else if second.ok() {
         Outcome::pass(rule, format!("both deliveries got a 2xx ({} then {}); {judged_by}", first.status, second.status))
     } else {
@@ -90,7 +95,8 @@ mod tests {
         assert_eq!(o.status, Status::Fail);
         assert!(o.message.contains("HTTP 500"), "{}", o.message);
         assert_eq!(o.measurements["first_status"], 200);
-        let o = status_verdict("webhook-duplicate-delivery", &cb, &reply(200, ""), &reply(200, "duplicate ignored"), "x");
+        let o =
+            status_verdict("webhook-duplicate-delivery", &cb, &reply(200, ""), &reply(200, "duplicate ignored"), "x");
         assert_eq!(o.status, Status::Pass);
         let o = status_verdict("webhook-duplicate-delivery", &cb, &reply(401, ""), &reply(401, ""), "x");
         assert!(o.message.contains("first delivery"), "{}", o.message);

@@ -20,7 +20,8 @@ const DECLINE_CODE: u16 = 5;
 pub(super) async fn check(p: &Probe, rule: &Rule) -> Outcome {
     let code = rule.opt_u64("decline_code").and_then(|c| u16::try_from(c).ok()).unwrap_or(DECLINE_CODE);
     let cb = p.sign(&p.card("FAILED").with_status("FAILED", Some(code)));
-    expect_accepted(p, rule, &cb, &format!("a correctly signed FAILED callback (declineCode {code})")).await
+    expect_accepted(p, rule, &cb, &format!("a correctly signed FAILED callback (declineCode {code})"))
+        .await
         .measure("decline_code", code)
 }
 

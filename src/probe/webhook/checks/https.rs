@@ -28,7 +28,9 @@ fn verdict(rule: &str, url: &Url) -> Outcome {
             rule,
             "the callback URL is plain http://: Exirom requires HTTPS with TLS 1.2+; serve the endpoint over TLS and register the https:// URL",
         ),
-        other => Outcome::fail(rule, format!("the callback URL's scheme is `{other}`: Exirom calls https:// URLs only")),
+        other => {
+            Outcome::fail(rule, format!("the callback URL's scheme is `{other}`: Exirom calls https:// URLs only"))
+        }
     };
     outcome.measure("scheme", url.scheme())
 }

@@ -1,9 +1,13 @@
 //! One check per webhook rule, and the one place they are registered: [`CHECKS`].
 //!
 //! A check is a function from the shared [`Probe`] and its rule to an [`Outcome`]. What a check
-//! needs (the network, the merchant secret, the other checks' deliveries) is declared next to it
-//! in [`CHECKS`], and [`run_all`] applies those gates the same way for every check, so a check's
-//! file holds only its own logic. `https.rs` is the reference check.
+//! needs (the network, the merchant secret) and when it runs are declared next to it in
+//! [`CHECKS`], and [`run_all`] applies those gates the same way for every check, so a check's file
+//! holds only its own logic. `https.rs` is the reference check.
+//!
+//! Checks run in three phases, concurrently within each: the TLS handshakes first (a server that
+//! serves one connection at a time must not keep them waiting behind slow callbacks), then the
+//! callback deliveries, then `webhook-response-time`, which reads every delivery's timing.
 
 mod accepts_callback;
 mod apm_callback;
@@ -33,21 +37,34 @@ use crate::probe::Outcome;
 /// A check's future.
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + Send + 'a>>;
 
-/// What a check needs before it can run.
+/// When a check runs (phases run one after the other, checks within a phase concurrently).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// Reads the URL or makes TLS handshakes.
+    Handshakes,
+    /// Delivers callbacks.
+    Deliveries,
+    /// Reads what the deliveries measured.
+    Last,
+}
+
+/// What a check needs before it can run, and when it runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Needs {
     /// Talks to the endpoint (skipped for private targets without `--allow-private`).
     pub network: bool,
     /// Signs callbacks with the merchant secret (skipped without `EXIROM_MERCHANT_SECRET`).
     pub secret: bool,
-    /// Reads the deliveries the other checks made, so runs after them.
-    pub after_others: bool,
+    /// Its phase.
+    pub phase: Phase,
 }
 
 impl Needs {
-    const URL_ONLY: Self = Self { network: false, secret: false, after_others: false };
-    const NETWORK: Self = Self { network: true, secret: false, after_others: false };
-    const SIGNED: Self = Self { network: true, secret: true, after_others: false };
+    const URL_ONLY: Self = Self { network: false, secret: false, phase: Phase::Handshakes };
+    const HANDSHAKES: Self = Self { network: true, secret: false, phase: Phase::Handshakes };
+    const UNSIGNED: Self = Self { network: true, secret: false, phase: Phase::Deliveries };
+    const SIGNED: Self = Self { network: true, secret: true, phase: Phase::Deliveries };
+    const TIMINGS: Self = Self { network: true, secret: false, phase: Phase::Last };
 }
 
 /// One registered check.
@@ -65,28 +82,24 @@ pub struct Check {
 pub const CHECKS: &[Check] = &[
     Check { name: "https", needs: Needs::URL_ONLY, run: |p, r| Box::pin(ready(https::check(p, r))) },
     Check { name: "public", needs: Needs::URL_ONLY, run: |p, r| Box::pin(ready(public::check(p, r))) },
-    Check { name: "tls-version", needs: Needs::NETWORK, run: |p, r| Box::pin(tls_version::check(p, r)) },
-    Check { name: "certificate", needs: Needs::NETWORK, run: |p, r| Box::pin(certificate::check(p, r)) },
+    Check { name: "tls-version", needs: Needs::HANDSHAKES, run: |p, r| Box::pin(tls_version::check(p, r)) },
+    Check { name: "certificate", needs: Needs::HANDSHAKES, run: |p, r| Box::pin(certificate::check(p, r)) },
     Check { name: "accepts-callback", needs: Needs::SIGNED, run: |p, r| Box::pin(accepts_callback::check(p, r)) },
     Check { name: "failed-callback", needs: Needs::SIGNED, run: |p, r| Box::pin(failed_callback::check(p, r)) },
     Check {
         name: "rejects-bad-checksum",
-        needs: Needs::NETWORK,
+        needs: Needs::UNSIGNED,
         run: |p, r| Box::pin(rejects_bad_checksum::check(p, r)),
     },
     Check {
         name: "rejects-missing-checksum",
-        needs: Needs::NETWORK,
+        needs: Needs::UNSIGNED,
         run: |p, r| Box::pin(rejects_missing_checksum::check(p, r)),
     },
     Check { name: "duplicate-delivery", needs: Needs::SIGNED, run: |p, r| Box::pin(duplicate_delivery::check(p, r)) },
     Check { name: "out-of-order", needs: Needs::SIGNED, run: |p, r| Box::pin(out_of_order::check(p, r)) },
     Check { name: "apm-callback", needs: Needs::SIGNED, run: |p, r| Box::pin(apm_callback::check(p, r)) },
-    Check {
-        name: "response-time",
-        needs: Needs { network: true, secret: false, after_others: true },
-        run: |p, r| Box::pin(response_time::check(p, r)),
-    },
+    Check { name: "response-time", needs: Needs::TIMINGS, run: |p, r| Box::pin(response_time::check(p, r)) },
 ];
 
 /// The names in [`CHECKS`], for `IMPLEMENTATIONS`.
@@ -100,14 +113,13 @@ pub const NAMES: [&str; CHECKS.len()] = {
     names
 };
 
-/// Runs the checks of `rules`: the gated ones answer at once, the rest concurrently, each under
-/// the probe's bound, then the ones that read the others' deliveries.
+/// Runs the checks of `rules`: the gated ones answer at once, the rest phase by phase,
+/// concurrently within a phase, each under the probe's bound.
 pub async fn run_all(probe: Probe, rules: &[&Rule]) -> Vec<Outcome> {
     let probe = Arc::new(probe);
     let bound = probe.check_bound();
     let mut outcomes = Vec::new();
-    let mut first = Vec::new();
-    let mut last = Vec::new();
+    let mut phases: [Vec<(Rule, Check)>; 3] = Default::default();
     for rule in rules {
         let Some(check) = CHECKS.iter().find(|c| c.name == rule.implementation) else {
             outcomes.push(Outcome::error(&rule.id, format!("no webhook check named `{}`", rule.implementation)));
@@ -115,13 +127,11 @@ pub async fn run_all(probe: Probe, rules: &[&Rule]) -> Vec<Outcome> {
         };
         if let Some(skipped) = gate(&probe, check, rule) {
             outcomes.push(skipped);
-        } else if check.needs.after_others {
-            last.push(((*rule).clone(), *check));
         } else {
-            first.push(((*rule).clone(), *check));
+            phases[check.needs.phase as usize].push(((*rule).clone(), *check));
         }
     }
-    for batch in [first, last] {
+    for batch in phases {
         outcomes.extend(run_batch(&probe, batch, bound).await);
     }
     outcomes
@@ -263,7 +273,11 @@ pub(super) async fn expect_rejected(p: &Probe, rule: &Rule, cb: &Callback, what:
     let o = match oracle.stays(client, &cb.spec, &Seen::NotFulfilled(None)).await {
         Ok(Seen::Fulfilled) => Outcome::fail(
             &rule.id,
-            format!("{what} fulfilled the order (answered {}): verify X-Checksum before acting; {}", reply.describe(), p.judged_by()),
+            format!(
+                "{what} fulfilled the order (answered {}): verify X-Checksum before acting; {}",
+                reply.describe(),
+                p.judged_by()
+            ),
         ),
         Ok(Seen::NotFulfilled(_)) => Outcome::pass(
             &rule.id,
@@ -279,7 +293,10 @@ pub(super) fn rejected_verdict(rule: &str, cb: &Callback, reply: &Reply, what: &
     let o = if reply.ok() {
         Outcome::fail(
             rule,
-            format!("{what} got {}: reject it with a non-2xx answer (401) before acting on it; {judged_by}", reply.describe()),
+            format!(
+                "{what} got {}: reject it with a non-2xx answer (401) before acting on it; {judged_by}",
+                reply.describe()
+            ),
         )
     } else {
         Outcome::pass(rule, format!("{what} was rejected with {}; {judged_by}", reply.describe()))
@@ -339,6 +356,7 @@ pub(super) mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), CHECKS.len());
-        assert!(CHECKS.iter().filter(|c| c.needs.after_others).all(|c| c.needs.network));
+        assert!(CHECKS.iter().filter(|c| c.needs.phase != Phase::Handshakes).all(|c| c.needs.network));
+        assert!(CHECKS.iter().filter(|c| c.needs.secret).all(|c| c.needs.phase == Phase::Deliveries));
     }
 }

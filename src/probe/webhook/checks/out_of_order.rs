@@ -43,7 +43,9 @@ pub(super) async fn check(p: &Probe, rule: &Rule) -> Outcome {
             Ok(Seen::NotFulfilled(v)) => {
                 return Outcome::error(
                     &rule.id,
-                    format!("the SUCCEED callback never showed as fulfilled in [webhook.oracle] (value {v:?}), so the stale status cannot be judged by effect"),
+                    format!(
+                        "the SUCCEED callback never showed as fulfilled in [webhook.oracle] (value {v:?}), so the stale status cannot be judged by effect"
+                    ),
                 );
             }
             Err(e) => return Outcome::error(&rule.id, e),
@@ -61,7 +63,9 @@ pub(super) async fn check(p: &Probe, rule: &Rule) -> Outcome {
         Ok(Seen::Fulfilled) => outcome,
         Ok(Seen::NotFulfilled(_)) => Outcome::fail(
             &rule.id,
-            format!("the stale {stale} rolled the fulfilled order back ([webhook.oracle]): ignore statuses that move backwards"),
+            format!(
+                "the stale {stale} rolled the fulfilled order back ([webhook.oracle]): ignore statuses that move backwards"
+            ),
         ),
         Err(e) => Outcome::error(&rule.id, e),
     }
@@ -71,9 +75,18 @@ pub(super) async fn check(p: &Probe, rule: &Rule) -> Outcome {
 fn status_verdict(rule: &str, late: &Callback, first: &Reply, second: &Reply, judged_by: &str) -> Outcome {
     let stale = late.spec.status;
     let o = if !first.ok() {
-        Outcome::fail(rule, format!("the SUCCEED callback already got {} (see webhook-accepts-callback)", first.describe()))
+        Outcome::fail(
+            rule,
+            format!("the SUCCEED callback already got {} (see webhook-accepts-callback)", first.describe()),
+        )
     } else if second.ok() {
-        Outcome::pass(rule, format!("SUCCEED then a stale {stale} both got a 2xx ({} then {}); {judged_by}", first.status, second.status))
+        Outcome::pass(
+            rule,
+            format!(
+                "SUCCEED then a stale {stale} both got a 2xx ({} then {}); {judged_by}",
+                first.status, second.status
+            ),
+        )
     } else {
         Outcome::fail(
             rule,

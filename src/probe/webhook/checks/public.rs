@@ -27,12 +27,13 @@ pub(super) fn check(p: &Probe, rule: &Rule) -> Outcome {
 
 fn verdict(rule: &str, host: &str, ips: &[std::net::IpAddr]) -> Outcome {
     let listed: Vec<String> = ips.iter().map(ToString::to_string).collect();
-    let private: Vec<String> = ips
-        .iter()
-        .filter_map(|ip| address::non_public_range(*ip).map(|range| format!("{ip} is {range}")))
-        .collect();
+    let private: Vec<String> =
+        ips.iter().filter_map(|ip| address::non_public_range(*ip).map(|range| format!("{ip} is {range}"))).collect();
     let outcome = if address::is_localhost_name(host) {
-        Outcome::fail(rule, format!("`{host}` is a loopback name: Exirom cannot reach it; use the endpoint's public host name"))
+        Outcome::fail(
+            rule,
+            format!("`{host}` is a loopback name: Exirom cannot reach it; use the endpoint's public host name"),
+        )
     } else if !private.is_empty() {
         Outcome::fail(
             rule,

@@ -28,10 +28,22 @@ mod tests {
     #[test]
     fn a_2xx_to_a_forgery_fails_and_a_401_passes() {
         let forged = card("SUCCEED").spec.forged();
-        let o = rejected_verdict("webhook-rejects-bad-checksum", &forged, &reply(200, "ok"), "a forged callback", "by status");
+        let o = rejected_verdict(
+            "webhook-rejects-bad-checksum",
+            &forged,
+            &reply(200, "ok"),
+            "a forged callback",
+            "by status",
+        );
         assert_eq!(o.status, Status::Fail);
         assert!(o.message.contains("by status"), "the message says how it judged: {}", o.message);
-        let o = rejected_verdict("webhook-rejects-bad-checksum", &forged, &reply(401, "bad checksum"), "a forged callback", "x");
+        let o = rejected_verdict(
+            "webhook-rejects-bad-checksum",
+            &forged,
+            &reply(401, "bad checksum"),
+            "a forged callback",
+            "x",
+        );
         assert_eq!(o.status, Status::Pass);
         assert_eq!(o.measurements["status"], 401);
     }

@@ -27,9 +27,21 @@ mod tests {
     fn tolerating_a_missing_checksum_fails() {
         let unsigned = card("SUCCEED").spec.unsigned();
         assert!(unsigned.checksum.is_none());
-        let o = rejected_verdict("webhook-rejects-missing-checksum", &unsigned, &reply(204, ""), "an unsigned callback", "x");
+        let o = rejected_verdict(
+            "webhook-rejects-missing-checksum",
+            &unsigned,
+            &reply(204, ""),
+            "an unsigned callback",
+            "x",
+        );
         assert_eq!(o.status, Status::Fail);
-        let o = rejected_verdict("webhook-rejects-missing-checksum", &unsigned, &reply(403, ""), "an unsigned callback", "x");
+        let o = rejected_verdict(
+            "webhook-rejects-missing-checksum",
+            &unsigned,
+            &reply(403, ""),
+            "an unsigned callback",
+            "x",
+        );
         assert_eq!(o.status, Status::Pass);
     }
 }

@@ -93,7 +93,12 @@ mod tests {
 
     #[test]
     fn quick_answers_pass_with_statistics() {
-        let o = verdict("webhook-response-time", &[t("a", 30, false), t("b", 10, false), t("c", 20, false), t("d", 40, false)], LIMIT, 2000);
+        let o = verdict(
+            "webhook-response-time",
+            &[t("a", 30, false), t("b", 10, false), t("c", 20, false), t("d", 40, false)],
+            LIMIT,
+            2000,
+        );
         assert_eq!(o.status, Status::Pass, "{}", o.message);
         assert_eq!((o.measurements["min_ms"].as_u64(), o.measurements["median_ms"].as_u64()), (Some(10), Some(25)));
         assert_eq!(o.measurements["max_ms"], 40);
@@ -101,7 +106,8 @@ mod tests {
 
     #[test]
     fn slow_answers_warn() {
-        let o = verdict("webhook-response-time", &[t("a", 30, false), t("webhook-apm-callback", 2500, false)], LIMIT, 2000);
+        let o =
+            verdict("webhook-response-time", &[t("a", 30, false), t("webhook-apm-callback", 2500, false)], LIMIT, 2000);
         assert_eq!(o.status, Status::Warn);
         assert!(o.message.contains("2500 ms (webhook-apm-callback)"), "{}", o.message);
     }

@@ -35,10 +35,8 @@ fn state(h: &Handshake) -> &'static str {
 }
 
 fn verdict(rule: &str, f: &TlsFacts) -> Outcome {
-    let mut m: Vec<(String, Value)> = vec![
-        ("tls1_3".into(), state(&f.tls13).into()),
-        ("tls1_2".into(), state(&f.tls12).into()),
-    ];
+    let mut m: Vec<(String, Value)> =
+        vec![("tls1_3".into(), state(&f.tls13).into()), ("tls1_2".into(), state(&f.tls12).into())];
     for (version, answer) in &f.legacy {
         let state = match answer {
             a if a.accepts_legacy() => "accepted",
@@ -58,8 +56,12 @@ fn verdict(rule: &str, f: &TlsFacts) -> Outcome {
         m.push(("cipher_suite".into(), best.clone().into()));
     }
 
-    let accepted_legacy: Vec<String> =
-        f.legacy.iter().filter(|(_, a)| a.accepts_legacy()).map(|(v, a)| format!("{} {}", legacy::version_name(*v), a.describe())).collect();
+    let accepted_legacy: Vec<String> = f
+        .legacy
+        .iter()
+        .filter(|(_, a)| a.accepts_legacy())
+        .map(|(v, a)| format!("{} {}", legacy::version_name(*v), a.describe()))
+        .collect();
     let unchecked: Vec<String> = f
         .legacy
         .iter()
@@ -82,15 +84,18 @@ fn verdict(rule: &str, f: &TlsFacts) -> Outcome {
     } else if modern.is_empty() {
         no_modern(rule, f)
     } else if !unchecked.is_empty() {
-        Outcome::error(rule, format!("{} accepted, but the legacy probes could not connect: {}", modern.join(" and "), unchecked.join("; ")))
+        Outcome::error(
+            rule,
+            format!(
+                "{} accepted, but the legacy probes could not connect: {}",
+                modern.join(" and "),
+                unchecked.join("; ")
+            ),
+        )
     } else {
         Outcome::pass(
             rule,
-            format!(
-                "{} accepted ({}); SSL 3.0, TLS 1.0 and TLS 1.1 refused",
-                modern.join(" and "),
-                suites.join(", ")
-            ),
+            format!("{} accepted ({}); SSL 3.0, TLS 1.0 and TLS 1.1 refused", modern.join(" and "), suites.join(", ")),
         )
     };
     m.into_iter().fold(outcome, |o, (k, v)| o.measure(&k, v))
@@ -115,7 +120,10 @@ fn no_modern(rule: &str, f: &TlsFacts) -> Outcome {
     if [&f.tls13, &f.tls12].iter().all(|h| matches!(h, Handshake::Failed(_))) {
         Outcome::error(rule, format!("no TLS handshake could be made ({detail})"))
     } else {
-        Outcome::fail(rule, format!("neither TLS 1.3 nor TLS 1.2 completed a handshake ({detail}): Exirom requires TLS 1.2+"))
+        Outcome::fail(
+            rule,
+            format!("neither TLS 1.3 nor TLS 1.2 completed a handshake ({detail}): Exirom requires TLS 1.2+"),
+        )
     }
 }
 
@@ -165,7 +173,12 @@ mod tests {
     fn tls10_accepted_fails() {
         let mut legacy = refused_legacy();
         legacy[1].1 = Answer::ServerHello { version: legacy::TLS10, suite: Some(0xc014) };
-        let f = TlsFacts { tls13: done("TLS13_AES_128_GCM_SHA256"), tls12: done("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), legacy, tls12_raw: None };
+        let f = TlsFacts {
+            tls13: done("TLS13_AES_128_GCM_SHA256"),
+            tls12: done("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+            legacy,
+            tls12_raw: None,
+        };
         let o = verdict("webhook-tls-version", &f);
         assert_eq!(o.status, Status::Fail);
         assert!(o.message.contains("TLS 1.0 accepted"), "{}", o.message);
