@@ -687,6 +687,19 @@ fn missing_intermediate_certificate() {
 }
 
 #[test]
+fn localhost_url_fails_public_and_passes_the_rest() {
+    let mut w = World::new();
+    let url = w.https_merchant(Faults::default()).replace("127.0.0.1", "localhost");
+    let run = w.probe(&url, &[]);
+    run.assert_statuses(&[]);
+    assert!(
+        run.message("webhook-public").contains("`localhost` is a loopback name"),
+        "{}",
+        run.message("webhook-public")
+    );
+}
+
+#[test]
 fn redirects_are_reported_not_followed() {
     let mut w = World::new();
     let url = w.https_merchant(Faults { redirect: true, ..Faults::default() });
@@ -771,6 +784,49 @@ fn openssl_server_allowing_tls10_fails() {
     assert_eq!(run.measure("webhook-tls-version", "tls1_3"), "accepted");
     assert!(run.message("webhook-tls-version").starts_with("legacy TLS is accepted"));
     compare_with_openssl_client(server.port);
+    drop(server);
+
+    // TLS 1.2 with only CBC / RSA-key-exchange suites: rustls refuses them, the raw probe sees TLS 1.2.
+    let (cert, key) = openssl_cert(w.dir.path(), "rsa", &["-newkey", "rsa:2048", "-sha256"]);
+    let server = OpenSsl::start(&cert, &key, &["-tls1_2", "-cipher", "AES128-SHA:AES256-SHA"]);
+    let run =
+        w.probe(&format!("https://127.0.0.1:{}/exirom/callback", server.port), &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(run.status("webhook-tls-version"), "fail");
+    assert!(
+        run.message("webhook-tls-version").starts_with("TLS 1.2 with no modern cipher suite"),
+        "{}",
+        run.message("webhook-tls-version")
+    );
+    drop(server);
+
+    // SHA-1 signature and a 1024-bit RSA key.
+    let (cert, key) = openssl_cert(w.dir.path(), "weak", &["-newkey", "rsa:1024", "-sha1"]);
+    let server = OpenSsl::start(&cert, &key, &["-cipher", "DEFAULT:@SECLEVEL=0"]);
+    let run =
+        w.probe(&format!("https://127.0.0.1:{}/exirom/callback", server.port), &["--config", cfg.to_str().unwrap()]);
+    assert_eq!(run.status("webhook-certificate"), "fail");
+    let msg = run.message("webhook-certificate");
+    assert!(msg.contains("sha1WithRSAEncryption") && msg.contains("1024-bit RSA key"), "{msg}");
+    assert_eq!(run.measure("webhook-certificate", "key"), "RSA 1024");
+}
+
+/// A self-signed certificate for 127.0.0.1 made by `openssl req` with these key/digest options.
+fn openssl_cert(dir: &Path, name: &str, opts: &[&str]) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join(format!("{name}.pem")), dir.join(format!("{name}.key")));
+    let ok = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-nodes", "-days", "30", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .args(opts)
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success(), "openssl req {opts:?}");
+    (cert, key)
 }
 
 /// Prints how long 4 sequential `openssl s_client` handshakes take, for comparison with golive.

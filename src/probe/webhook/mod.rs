@@ -113,12 +113,14 @@ pub struct Target {
     pub port: u16,
     /// Every address the host resolved to, or why it did not resolve.
     pub resolved: Result<Vec<IpAddr>, String>,
+    /// The resolved address golive connects to (see [`pick_reachable`]).
+    pub chosen: Option<IpAddr>,
 }
 
 impl Target {
-    /// The address golive connects to: the first one resolved (and checked).
+    /// The address golive connects to: one of those resolved (and classified).
     pub fn addr(&self) -> Option<SocketAddr> {
-        self.resolved.as_ref().ok()?.first().map(|ip| SocketAddr::new(*ip, self.port))
+        self.chosen.map(|ip| SocketAddr::new(ip, self.port))
     }
 
     /// `https://`.
@@ -187,7 +189,11 @@ impl Probe {
         let connect_timeout = Duration::from_millis(cfg.connect_timeout_ms.max(1));
         let timeout = Duration::from_millis(cfg.timeout_ms.max(1));
         let resolved = resolve(&host, port, connect_timeout).await;
-        let target = Target { url: parsed, host, port, resolved };
+        let chosen = match &resolved {
+            Ok(ips) => pick_reachable(ips, port, connect_timeout).await,
+            Err(_) => None,
+        };
+        let target = Target { url: parsed, host, port, resolved, chosen };
 
         let trust = Trust::load(cfg.ca_cert.as_deref(), extra_ca).map_err(|e| e.to_string());
         let client = match (&trust, target.addr()) {
@@ -259,6 +265,28 @@ impl Probe {
     fn check_bound(&self) -> Duration {
         (self.timeout + self.connect_timeout) * 2 + Duration::from_secs(if self.oracle.is_some() { 8 } else { 2 })
     }
+}
+
+/// The first address (in resolver order) that accepts a TCP connection, else the first address.
+/// With several addresses (`localhost` is often `::1` and `127.0.0.1`) the server may listen on
+/// only one; every check then uses that one, and the DNS answer is never asked for again.
+async fn pick_reachable(ips: &[IpAddr], port: u16, timeout: Duration) -> Option<IpAddr> {
+    if ips.len() < 2 {
+        return ips.first().copied();
+    }
+    let attempts = ips.iter().map(|ip| {
+        let addr = SocketAddr::new(*ip, port);
+        async move { tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await.is_ok_and(|r| r.is_ok()) }
+    });
+    let mut set = tokio::task::JoinSet::new();
+    for (i, attempt) in attempts.enumerate() {
+        set.spawn(async move { (i, attempt.await) });
+    }
+    let mut reachable = vec![false; ips.len()];
+    while let Some(Ok((i, ok))) = set.join_next().await {
+        reachable[i] = ok;
+    }
+    ips.iter().zip(reachable).find(|(_, ok)| *ok).map(|(ip, _)| *ip).or_else(|| ips.first().copied())
 }
 
 /// The host's addresses: the literal for an IP, else a DNS lookup bounded by `timeout`.

@@ -34,9 +34,17 @@ pub(super) async fn check(p: &Probe, rule: &Rule) -> Outcome {
         _ => None,
     });
     let Some(rec) = recorded else {
+        let why = |h: &Handshake| match h {
+            Handshake::Done { .. } => "no certificate recorded".to_string(),
+            Handshake::VersionRefused(e) | Handshake::NoCommonSuite(e) | Handshake::Failed(e) => e.clone(),
+        };
         return Outcome::error(
             &rule.id,
-            "no TLS 1.2/1.3 handshake completed, so the certificate could not be read (see webhook-tls-version)",
+            format!(
+                "no TLS 1.2/1.3 handshake completed, so the certificate could not be read (TLS 1.3: {}; TLS 1.2: {})",
+                why(&facts.tls13),
+                why(&facts.tls12)
+            ),
         );
     };
     let limits = Limits {

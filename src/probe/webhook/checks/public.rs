@@ -34,6 +34,8 @@ fn verdict(rule: &str, host: &str, ips: &[std::net::IpAddr]) -> Outcome {
             rule,
             format!("`{host}` is a loopback name: Exirom cannot reach it; use the endpoint's public host name"),
         )
+    } else if !private.is_empty() && host.parse::<std::net::IpAddr>().is_ok() {
+        Outcome::fail(rule, format!("{}: Exirom calls from the internet and cannot reach it", private.join("; ")))
     } else if !private.is_empty() {
         Outcome::fail(
             rule,
