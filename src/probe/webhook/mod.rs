@@ -1,10 +1,11 @@
 //! The webhook probe: tests the merchant's live callback endpoint the way Exirom will call it.
 //!
 //! [`run`] resolves the URL's host once and classifies every address (public or a named private
-//! range), builds one delivery client pinned to the first address, and runs one check per rule
-//! (`checks/`), concurrently, each under a time bound. Checks that only read what other checks
-//! delivered (`webhook-response-time`) run last. Nothing here panics or hangs on a bad endpoint:
-//! every failure becomes that rule's `error` or `fail` with a message.
+//! range), picks one reachable address and pins every connection to it (no second DNS answer),
+//! builds one delivery client, and runs one check per rule (`checks/`) in three phases: TLS
+//! handshakes, callback deliveries, then `webhook-response-time`. Checks within a phase run
+//! concurrently, each under a time bound, so the whole probe is bounded too. Nothing here panics
+//! or hangs on a bad endpoint: every failure becomes that rule's `error` or `fail` with a message.
 //!
 //! `[webhook] url = "embedded"` probes golive's reference receiver (`crate::receiver`) on
 //! loopback, so the webhook rules can be tried with no network and no credentials.
