@@ -159,11 +159,14 @@ struct Faults {
     redirect: bool,
     /// Answers 200 at once and verifies afterwards (Exirom's advice): only the effect shows.
     verify_later: bool,
+    /// Serves one request at a time (like a single-threaded server).
+    one_at_a_time: bool,
 }
 
 #[derive(Default)]
 struct Merchant {
     faults: Faults,
+    busy: tokio::sync::Mutex<()>,
     seen: Mutex<HashSet<String>>,
     /// transactionId -> (status, fulfilled, fulfilments)
     orders: Mutex<HashMap<String, (String, bool, u32)>>,
@@ -212,6 +215,7 @@ async fn handle(
     if faults.redirect {
         return (StatusCode::TEMPORARY_REDIRECT, [("location", "/exirom/callback-v2")]).into_response();
     }
+    let _one_at_a_time = if faults.one_at_a_time { Some(merchant.busy.lock().await) } else { None };
     if faults.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.delay_ms)).await;
     }
@@ -570,6 +574,18 @@ fn sluggish_answers_warn() {
     run.assert_statuses(&[("webhook-response-time", "warn")]);
     assert!(run.measure("webhook-response-time", "min_ms").as_u64().unwrap() >= 300);
     assert!(run.message("webhook-response-time").contains("over 150 ms"), "{}", run.message("webhook-response-time"));
+}
+
+/// A slow endpoint that serves one request at a time: golive must time the endpoint, not the
+/// queue its own concurrent deliveries would build (9 x 300 ms would pass the 1.5 s limit).
+#[test]
+fn sluggish_one_at_a_time_endpoint_warns_instead_of_timing_out() {
+    let mut w = World::new();
+    let url = w.https_merchant(Faults { delay_ms: 300, one_at_a_time: true, ..Faults::default() });
+    let cfg = w.config("timeout_ms = 1500\nslow_ms = 150");
+    let run = w.probe(&url, &["--config", cfg.to_str().unwrap()]);
+    run.assert_statuses(&[("webhook-response-time", "warn")]);
+    assert!(run.measure("webhook-response-time", "max_ms").as_u64().unwrap() < 1_000);
 }
 
 #[test]

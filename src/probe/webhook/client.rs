@@ -142,6 +142,9 @@ impl Client {
         let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
+            // One connection per delivery, closed after the answer, as a webhook sender does: an
+            // endpoint that serves one connection at a time is never held by an idle keep-alive.
+            .pool_max_idle_per_host(0)
             .no_proxy()
             .connect_timeout(connect)
             .read_timeout(timeout)
@@ -165,7 +168,12 @@ impl Client {
                 q.append_pair(k, v);
             }
         }
-        let mut req = self.http.post(url).header("content-type", "application/json").body(cb.body.clone());
+        let mut req = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("connection", "close")
+            .body(cb.body.clone());
         if let Some(sum) = &cb.checksum {
             req = req.header("x-checksum", sum);
         }

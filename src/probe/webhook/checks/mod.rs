@@ -5,9 +5,10 @@
 //! [`CHECKS`], and [`run_all`] applies those gates the same way for every check, so a check's file
 //! holds only its own logic. `https.rs` is the reference check.
 //!
-//! Checks run in three phases, concurrently within each: the TLS handshakes first (a server that
-//! serves one connection at a time must not keep them waiting behind slow callbacks), then the
-//! callback deliveries, then `webhook-response-time`, which reads every delivery's timing.
+//! Checks run in three phases: the TLS handshakes first (a server that serves one connection at
+//! a time must not keep them waiting behind slow callbacks), then the callback deliveries, then
+//! `webhook-response-time`, which reads every delivery's timing. Checks within a phase run
+//! concurrently, except deliveries to an endpoint whose first answer was slow (see [`run_all`]).
 
 mod accepts_callback;
 mod apm_callback;
@@ -131,10 +132,33 @@ pub async fn run_all(probe: Probe, rules: &[&Rule]) -> Vec<Outcome> {
             phases[check.needs.phase as usize].push(((*rule).clone(), *check));
         }
     }
-    for batch in phases {
-        outcomes.extend(run_batch(&probe, batch, bound).await);
+    let [handshakes, mut deliveries, last] = phases;
+    outcomes.extend(run_batch(&probe, handshakes, bound).await);
+    // A pilot delivery first. An endpoint that takes a while may also serve one request at a
+    // time; concurrent deliveries would then queue behind each other, and golive would time the
+    // queue, not the endpoint. So after a slow pilot the rest go one by one (after a pilot that
+    // timed out they go together: waiting for each in turn would only multiply the wait).
+    if !deliveries.is_empty() {
+        let pilot = deliveries.remove(0);
+        outcomes.extend(run_batch(&probe, vec![pilot], bound).await);
+        if pilot_was_slow(&probe) {
+            for one in deliveries {
+                outcomes.extend(run_batch(&probe, vec![one], bound).await);
+            }
+        } else {
+            outcomes.extend(run_batch(&probe, deliveries, bound).await);
+        }
     }
+    outcomes.extend(run_batch(&probe, last, bound).await);
     outcomes
+}
+
+/// Above this, the pilot delivery counts as slow.
+const SLOW_PILOT: std::time::Duration = std::time::Duration::from_millis(250);
+
+fn pilot_was_slow(p: &Probe) -> bool {
+    let timings = p.client().map(super::client::Client::timings).unwrap_or_default();
+    timings.iter().any(|t| t.elapsed > SLOW_PILOT) && !timings.iter().any(|t| t.timed_out)
 }
 
 async fn run_batch(probe: &Arc<Probe>, batch: Vec<(Rule, Check)>, bound: std::time::Duration) -> Vec<Outcome> {
