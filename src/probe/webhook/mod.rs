@@ -114,7 +114,7 @@ pub struct Target {
     pub port: u16,
     /// Every address the host resolved to, or why it did not resolve.
     pub resolved: Result<Vec<IpAddr>, String>,
-    /// The resolved address golive connects to (see [`pick_reachable`]).
+    /// The resolved address golive connects to: the first that accepts a TCP connection.
     pub chosen: Option<IpAddr>,
 }
 
