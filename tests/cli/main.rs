@@ -5,4 +5,5 @@
 
 mod common;
 mod exit_codes;
+mod simulator;
 mod webhook;
