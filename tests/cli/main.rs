@@ -6,3 +6,4 @@
 mod common;
 mod exit_codes;
 mod simulator;
+mod webhook;
