@@ -7,3 +7,4 @@ mod common;
 mod exit_codes;
 mod sandbox;
 mod simulator;
+mod webhook;
