@@ -174,7 +174,8 @@ pub struct SandboxArgs {
     /// Account id (APM API).
     #[arg(long)]
     pub account_id: Option<String>,
-    /// Public URL that reaches golive's callback listener (a tunnel), for the real sandbox.
+    /// Public URL that reaches golive's callback listener (a tunnel), for the real sandbox. With it,
+    /// the listener binds 127.0.0.1:8788 (GOLIVE_CALLBACK_LISTEN changes it): point the tunnel there.
     #[arg(long, value_name = "URL")]
     pub callback_url: Option<String>,
 }

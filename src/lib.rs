@@ -13,6 +13,7 @@ pub mod error;
 pub mod output;
 pub mod probe;
 pub mod progress;
+pub mod receiver;
 pub mod report;
 pub mod secret;
 pub mod simulator;

@@ -6,4 +6,6 @@
 mod common;
 mod exit_codes;
 mod reports;
+mod sandbox;
 mod simulator;
+mod webhook;
