@@ -122,20 +122,27 @@ impl Redactor {
     }
 }
 
-/// The digit strings of the report's id measurements (keys ending in `id`, any case).
+/// The digit strings of the report's id measurements: values under keys ending in `id` or `ids`
+/// (any case), at any depth (`transactionIds: [...]`, `currencies: {EUR: {transactionId}}`).
 fn id_values(report: &Report) -> Vec<String> {
-    report
-        .results
-        .iter()
-        .flat_map(|r| &r.measurements)
-        .filter(|(k, _)| k.to_ascii_lowercase().ends_with("id"))
-        .filter_map(|(_, v)| match v {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        })
-        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-        .collect()
+    fn walk(key: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+        use serde_json::Value;
+        let k = key.to_ascii_lowercase();
+        let id_key = k.ends_with("id") || k.ends_with("ids");
+        match v {
+            Value::String(s) if id_key => out.push(s.clone()),
+            Value::Number(n) if id_key => out.push(n.to_string()),
+            Value::Array(items) => items.iter().for_each(|i| walk(key, i, out)),
+            Value::Object(map) => map.iter().for_each(|(k, v)| walk(k, v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (k, v) in report.results.iter().flat_map(|r| &r.measurements) {
+        walk(k, v, &mut out);
+    }
+    out.retain(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    out
 }
 
 /// A secret as each output format may have written it.
@@ -363,6 +370,15 @@ mod tests {
         let ids = id_values(&r);
         assert!(ids.contains(&"733609401625775731".to_string()));
         assert!(ids.contains(&"733609401625775730".to_string()), "the sample's transactionId");
+        r.results[2].measurements.insert("transactionIds".into(), serde_json::json!(["733609401625775749"]));
+        r.results[2].measurements.insert(
+            "currencies".into(),
+            serde_json::json!({"EUR": {"transactionId": 733_609_401_625_775_756_u64, "amount": "10.00"}}),
+        );
+        let ids = id_values(&r);
+        assert!(ids.contains(&"733609401625775749".to_string()), "arrays under an ids key");
+        assert!(ids.contains(&"733609401625775756".to_string()), "ids nested in objects");
+        assert!(!ids.contains(&"10.00".to_string()));
         assert!(!ids.contains(&"4111111111111111".to_string()));
     }
 
