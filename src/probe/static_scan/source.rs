@@ -1,0 +1,142 @@
+//! [`FileView`]: one file as detectors see it (path, context, text, line index, keyword hits),
+//! read once and shared by every rule that runs on the file.
+
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use super::context::{self, FileContext};
+
+/// Which prefilter keywords occurred in a file (filled by the matcher's single Aho-Corasick pass).
+#[derive(Debug, Default)]
+pub struct KeywordHits<'m> {
+    /// Every keyword the matcher knows, lowercase, by id.
+    pub(crate) names: &'m [String],
+    /// `hit[id]`: whether keyword `id` occurs in the file.
+    pub(crate) hit: Vec<bool>,
+}
+
+/// A file as detectors see it.
+pub struct FileView<'a> {
+    /// Path relative to the scanned root, `/`-separated.
+    pub path: &'a str,
+    /// Its classification.
+    pub ctx: FileContext,
+    /// The whole text (read once; non-UTF-8 bytes replaced).
+    pub text: &'a str,
+    lines: OnceCell<Vec<usize>>,
+    keywords: Option<&'a KeywordHits<'a>>,
+}
+
+impl<'a> FileView<'a> {
+    /// A view of `text` as the file at `path`, classified from its path and content.
+    pub fn new(path: &'a str, text: &'a str) -> Self {
+        Self { path, ctx: context::classify(path, text), text, lines: OnceCell::new(), keywords: None }
+    }
+
+    /// A view with a known context and the matcher's keyword hits.
+    pub(crate) fn with(path: &'a str, text: &'a str, ctx: FileContext, keywords: &'a KeywordHits<'a>) -> Self {
+        Self { path, ctx, text, lines: OnceCell::new(), keywords: Some(keywords) }
+    }
+
+    /// Whether the lowercase keyword `k` occurs in the file (case-insensitively). Answered from the
+    /// prefilter when `k` is one of its keywords (a rule's `keywords` or a detector's
+    /// [`Detector::keywords`](super::detectors::Detector::keywords)), else by searching.
+    pub fn has_keyword(&self, k: &str) -> bool {
+        if let Some(kw) = self.keywords
+            && let Some(i) = kw.names.iter().position(|n| n == k)
+        {
+            return kw.hit.get(i).copied().unwrap_or(false);
+        }
+        contains_ascii_ci(self.text, k)
+    }
+
+    /// Byte offsets where each line starts.
+    pub fn line_starts(&self) -> &[usize] {
+        self.lines.get_or_init(|| {
+            let mut v = Vec::with_capacity(self.text.len() / 32 + 1);
+            v.push(0);
+            v.extend(memchr_iter(self.text.as_bytes()).map(|i| i + 1));
+            v
+        })
+    }
+
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        let starts = self.line_starts();
+        if self.text.ends_with('\n') { starts.len() - 1 } else { starts.len() }
+    }
+
+    /// 0-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let starts = self.line_starts();
+        match starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Byte range of 0-based line `n`, without its line terminator.
+    pub fn line_range(&self, n: usize) -> Range<usize> {
+        let starts = self.line_starts();
+        let Some(&start) = starts.get(n) else {
+            return self.text.len()..self.text.len();
+        };
+        let mut end = starts.get(n + 1).map_or(self.text.len(), |e| e - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end.max(start)
+    }
+
+    /// Text of 0-based line `n` (empty past the end).
+    pub fn line(&self, n: usize) -> &'a str {
+        let r = self.line_range(n);
+        &self.text[r]
+    }
+
+    /// The whole line containing byte `offset`.
+    pub fn line_at(&self, offset: usize) -> &'a str {
+        self.line(self.line_of(offset))
+    }
+}
+
+fn memchr_iter(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i)
+}
+
+/// ASCII case-insensitive substring search (`needle` lowercase).
+pub fn contains_ascii_ci(hay: &str, needle: &str) -> bool {
+    find_ascii_ci(hay, needle).is_some()
+}
+
+/// Position of `needle` (lowercase) in `hay`, ASCII case-insensitively.
+pub fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    if n.len() > h.len() {
+        return None;
+    }
+    let first = n[0];
+    (0..=h.len() - n.len()).find(|&i| {
+        h[i].to_ascii_lowercase() == first && h[i..i + n.len()].iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines() {
+        let v = FileView::new("a.js", "one\r\ntwo\nthree");
+        assert_eq!(v.line(0), "one");
+        assert_eq!(v.line(1), "two");
+        assert_eq!(v.line(2), "three");
+        assert_eq!(v.line_of(5), 1);
+        assert_eq!(v.line_count(), 3);
+        assert!(v.has_keyword("thr"));
+        assert!(!v.has_keyword("four"));
+    }
+}
