@@ -181,9 +181,10 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The first link in the docs (the Exirom page it cites), for "fix" links in reports.
+    /// The Exirom page the docs cite (the first `https://developers.exirom.com` link, else the
+    /// first link), for "fix" links in reports.
     pub fn docs_url(&self) -> Option<&str> {
-        let start = self.docs.find("https://")?;
+        let start = self.docs.find("https://developers.exirom.com").or_else(|| self.docs.find("https://"))?;
         let rest = &self.docs[start..];
         let end =
             rest.find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | ']' | '"' | '\'')).unwrap_or(rest.len());

@@ -21,7 +21,7 @@ pub fn is_comment_line(line: &str, lang: Lang) -> bool {
         || t.starts_with("/*")
         || (t.starts_with("* ") || t == "*" || t.starts_with("*/"))
         || t.starts_with("<!--")
-        || (t.starts_with("--") && matches!(lang, Lang::Sql | Lang::Other))
+        || (t.starts_with("--") && !t.starts_with("---") && matches!(lang, Lang::Sql | Lang::Other))
         || (t.starts_with(';') && lang == Lang::KeyValue)
     {
         return true;
@@ -499,6 +499,16 @@ pub fn block_end(view: &FileView<'_>, header: usize) -> usize {
     let total = view.line_count();
     let mut last = header;
     let mut i = header + 1;
+    // Allman braces: the `{` on its own line belongs to the header; multi-line headers too.
+    while i < total && (view.line(i).trim() == "{" || view.line(i).trim().is_empty()) && indent(view.line(i)) <= hind + 1 {
+        if view.line(i).trim() == "{" {
+            last = i;
+        }
+        i += 1;
+        if last == i - 1 {
+            break;
+        }
+    }
     while i < total {
         let line = view.line(i);
         let t = line.trim();
@@ -619,9 +629,13 @@ pub fn chain_at(text: &str, pos: usize) -> Range<usize> {
         }
         s = j;
     }
-    // Rightwards over connectors, segments and literal subscripts.
+    // Rightwards over connectors, segments, empty calls (`getCard().getNumber()`) and literal subscripts.
     loop {
         let rest = &text[e..];
+        if rest.starts_with("()") && (rest[2..].starts_with('.') || rest[2..].starts_with("->") || rest[2..].starts_with("?.")) {
+            e += 2;
+            continue;
+        }
         let conn = if rest.starts_with("->") || rest.starts_with("?.") || rest.starts_with("::") {
             2
         } else if rest.starts_with('.') {
@@ -656,9 +670,15 @@ pub fn chain_at(text: &str, pos: usize) -> Range<usize> {
 /// The segments of a chain as lowercase word lists: `req.body.cardNumber` → [[req], [body], [card, number]].
 pub fn chain_words(chain: &str) -> Vec<Vec<String>> {
     chain
-        .split(|c: char| matches!(c, '.' | '[' | ']' | '\'' | '"' | ':' | '>' | '?') || c == '-')
+        .split(|c: char| matches!(c, '.' | '[' | ']' | '\'' | '"' | ':' | '>' | '?' | '(' | ')') || c == '-')
         .filter(|s| !s.is_empty())
-        .map(words)
+        .map(|s| {
+            let mut w = words(s);
+            if w.len() > 1 && w[0] == "get" {
+                w.remove(0);
+            }
+            w
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }

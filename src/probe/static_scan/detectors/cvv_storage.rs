@@ -103,6 +103,13 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
     if scrubbed(line, id.end - lr.start) {
         return None;
     }
+    // An annotation (`@Column(name = "cvv")`) whose field follows is reported at the field.
+    let t = line.trim_start();
+    if (t.starts_with('@') || t.starts_with('['))
+        && words(view.line(n + 1)).iter().any(|w| matches!(w.as_str(), "cvv" | "cvc" | "cvv2" | "cvc2"))
+    {
+        return None;
+    }
     let lower = line.to_ascii_lowercase();
     // SQL: DML on the line, or a column inside CREATE TABLE.
     if SQL_WRITE.is_match(line) || in_create_table(view, n) {

@@ -98,7 +98,10 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         else {
             continue;
         };
-        if done_calls.contains(&call.callee.start) || masked_by_helper(view, chain.start, call.args.start) {
+        if done_calls.contains(&call.callee.start)
+            || masked_by_helper(view, chain.start, call.args.start)
+            || assigned_masked(view, n, &text[chain.clone()])
+        {
             continue;
         }
         done_calls.push(call.callee.start);
@@ -155,6 +158,28 @@ fn is_key(text: &str, chain: &Range<usize>) -> bool {
         // keyword argument / tracing field `pan = %value`
         let before = text[..chain.start].trim_end();
         return before.ends_with(['(', ',']) || before.ends_with('{');
+    }
+    false
+}
+
+/// Whether a plain variable (`$pan`, `cardNumber`) was assigned a masked value in the 30 lines
+/// above (`$pan = $request->input('card_mask')`, `cardNumber = maskPan(raw)`).
+fn assigned_masked(view: &FileView<'_>, n: usize, chain: &str) -> bool {
+    let name = chain.trim_start_matches(['$', '@']);
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return false;
+    }
+    for i in (n.saturating_sub(30)..=n).rev() {
+        let line = view.line(i);
+        let Some(p) = line.find(name) else {
+            continue;
+        };
+        let rest = line[p + name.len()..].trim_start();
+        let rhs = rest.strip_prefix(":=").or_else(|| rest.strip_prefix('=').filter(|r| !r.starts_with('=')));
+        if let Some(rhs) = rhs {
+            let w = words(rhs);
+            return w.iter().any(|x| matches!(x.as_str(), "mask" | "masked" | "last4" | "last" | "redact" | "redacted" | "hash" | "hashed" | "token" | "tokenized"));
+        }
     }
     false
 }

@@ -49,6 +49,12 @@ static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a literal regex that is tested")
 });
 
+/// A public action of a controller (Rails, Laravel, Symfony, ASP.NET, Spring without mapping).
+static ACTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:def\s+[a-z_]+[!?]?\s*(?:\(|$)|public\s+(?:async\s+)?(?:function\s+\w+|[A-Za-z<>\[\]]+\s+\w+)\s*\()")
+        .expect("a literal regex that is tested")
+});
+
 static REQUEST_BODY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\breq(?:uest)?\s*\.\s*(?:body|json|get_json|data|form|post|params|payload|raw_post_data|input|all|getcontent|getbody)\b",
@@ -117,7 +123,8 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         let marker = view.line(r.start);
         let named_callback = words(marker).iter().any(|w| CALLBACK_WORDS.contains(&w.as_str()))
             || path_callback && !OUTGOING.is_match(&text);
-        let reads_request = REQUEST_BODY.is_match(&text) && !OUTGOING.is_match(&text);
+        let reads_request = !OUTGOING.is_match(&text)
+            && hits.iter().any(|h| r.contains(&view.line_of(h.start)) && request_sourced(view, r, h.start));
         if !named_callback && !reads_request {
             continue;
         }
@@ -128,7 +135,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         if reads_header {
             out.extend(compare_problems(view, r.clone(), delegated));
         } else if !delegated {
-            let at = if ROUTE.is_match(marker) { r.start } else { first_read };
+            let at = if ROUTE.is_match(marker) || ACTION.is_match(marker) { r.start } else { first_read };
             out.push((at, NEVER));
         }
     }
@@ -162,15 +169,54 @@ fn code_mentions_checksum(view: &FileView<'_>) -> bool {
     super::super::source::contains_ascii_ci(view.text, "checksum")
 }
 
+/// Whether the `transactionStatus`/`transactionId` read at `pos` comes from the incoming request:
+/// read off the request directly (`req.body.transactionStatus`, `$request->input(…)`,
+/// `params[:transactionId]`), or off a variable the handler filled from the request body
+/// (`payload = request.get_json()`, `Decode(&cb)` of `r.Body`, `@RequestBody CallbackDto body`).
+fn request_sourced(view: &FileView<'_>, r: &Range<usize>, pos: usize) -> bool {
+    let line = view.line_at(pos);
+    if REQUEST_BODY.is_match(line) {
+        return true;
+    }
+    let chain = code::chain_at(view.text, pos);
+    let root = view.text[chain].split(['.', '[', '-', '(']).next().unwrap_or_default().trim_start_matches(['$', '@']).to_string();
+    if root.is_empty() {
+        return false;
+    }
+    let ident = Regex::new(&format!(r"(?:^|[^A-Za-z0-9_]){}(?:[^A-Za-z0-9_]|$)", regex::escape(&root)));
+    let Ok(ident) = ident else {
+        return false;
+    };
+    (r.start.saturating_sub(2)..r.end).any(|i| {
+        let l = view.line(i);
+        let Some(m) = ident.find(l) else {
+            return false;
+        };
+        if l.contains("@RequestBody") || l.contains("Decode(&") && REQUEST_BODY.is_match(l) {
+            return true;
+        }
+        // `root = <request body>` with the request expression right at the start of the value.
+        let rest = l[m.end().saturating_sub(1)..].trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        let rest = rest.trim_start_matches([' ', ':', '\t']);
+        let Some(rhs) = rest.strip_prefix('=').filter(|x| !x.starts_with(['=', '>'])) else {
+            return false;
+        };
+        let rhs = rhs.trim_start().trim_start_matches("await ").trim_start();
+        REQUEST_BODY.find(rhs).is_some_and(|x| x.start() < 16)
+    })
+}
+
 /// Route/handler regions: each marker line to the end of its block (decorators extend to the
 /// function they decorate).
 fn handler_regions(view: &FileView<'_>) -> Vec<Range<usize>> {
     let total = view.line_count();
     let mut out = Vec::new();
+    let controller = words(view.path).iter().any(|w| matches!(w.as_str(), "controller" | "controllers"));
     let mut i = 0;
     while i < total {
         let line = view.line(i);
-        if ROUTE.is_match(line) && !is_comment_line(line, view.ctx.lang) {
+        let action = controller && ACTION.is_match(line);
+        if (ROUTE.is_match(line) || action) && !is_comment_line(line, view.ctx.lang) {
             let t = line.trim_start();
             let decorator = t.starts_with('@') || t.starts_with('[');
             let head = if decorator {
