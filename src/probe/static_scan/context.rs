@@ -472,6 +472,10 @@ fn environment(dirs: &[&str], name: &str) -> Env {
     if let Some(env) = env_of_tokens(name_tokens(name)) {
         return env;
     }
+    // Angular/Ionic: environments/environment.ts is the development build's file.
+    if dirs.last() == Some(&"environments") && name.starts_with("environment.") {
+        return Env::NonProduction;
+    }
     for d in dirs.iter().rev() {
         if let Some(env) = env_of_tokens(name_tokens(d)) {
             return env;

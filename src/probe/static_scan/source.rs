@@ -24,18 +24,19 @@ pub struct FileView<'a> {
     /// The whole text (read once; non-UTF-8 bytes replaced).
     pub text: &'a str,
     lines: OnceCell<Vec<usize>>,
+    loggers: OnceCell<Vec<String>>,
     keywords: Option<&'a KeywordHits<'a>>,
 }
 
 impl<'a> FileView<'a> {
     /// A view of `text` as the file at `path`, classified from its path and content.
     pub fn new(path: &'a str, text: &'a str) -> Self {
-        Self { path, ctx: context::classify(path, text), text, lines: OnceCell::new(), keywords: None }
+        Self { path, ctx: context::classify(path, text), text, lines: OnceCell::new(), loggers: OnceCell::new(), keywords: None }
     }
 
     /// A view with a known context and the matcher's keyword hits.
     pub(crate) fn with(path: &'a str, text: &'a str, ctx: FileContext, keywords: &'a KeywordHits<'a>) -> Self {
-        Self { path, ctx, text, lines: OnceCell::new(), keywords: Some(keywords) }
+        Self { path, ctx, text, lines: OnceCell::new(), loggers: OnceCell::new(), keywords: Some(keywords) }
     }
 
     /// Whether the lowercase keyword `k` occurs in the file (case-insensitively). Answered from the
@@ -48,6 +49,27 @@ impl<'a> FileView<'a> {
             return kw.hit.get(i).copied().unwrap_or(false);
         }
         contains_ascii_ci(self.text, k)
+    }
+
+    /// Names of variables the file assigns a logger to (`audit = winston.createLogger(…)`,
+    /// `log = logging.getLogger(…)`, `LOG = LoggerFactory.getLogger(…)`), computed once.
+    pub fn logger_names(&self) -> &[String] {
+        self.loggers.get_or_init(|| {
+            static FACTORY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+                regex::Regex::new(concat!(
+                    r"([A-Za-z_$][A-Za-z0-9_$]*)\s*(?::[^=\n]+)?=\s*(?:new\s+)?[A-Za-z_.$]*",
+                    r"(?:createLogger|getLogger|get_logger|Logger\.new|log\.New|zap\.New[A-Za-z]*|slog\.New|pino|bunyan|winston|Logger)\s*\(",
+                ))
+                .expect("a literal regex that is tested")
+            });
+            let mut v: Vec<String> = FACTORY
+                .captures_iter(self.text)
+                .filter_map(|c| c.get(1).map(|m| m.as_str().trim_start_matches(['$', '@']).to_string()))
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        })
     }
 
     /// Byte offsets where each line starts.

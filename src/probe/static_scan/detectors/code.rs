@@ -376,7 +376,7 @@ pub fn log_calls_in<'a>(view: &FileView<'a>, within: Range<usize>) -> Vec<LogCal
         }
         let (is_log, open) = if let (Some(recv), Some(method), Some(open)) = (c.name("recv"), c.name("method"), c.name("open"))
         {
-            (is_logger(recv.as_str(), method.as_str()), shift(open))
+            (is_logger(recv.as_str(), method.as_str(), view.logger_names()), shift(open))
         } else if let (Some(func), Some(open)) = (c.name("func"), c.name("fopen")) {
             let func = shift(func);
             let prev = text[..func.0].trim_end().as_bytes().last().copied();
@@ -419,7 +419,7 @@ pub fn log_calls_in<'a>(view: &FileView<'a>, within: Range<usize>) -> Vec<LogCal
     out
 }
 
-fn is_logger(recv: &str, method: &str) -> bool {
+fn is_logger(recv: &str, method: &str, extra: &[String]) -> bool {
     let m = method.to_ascii_lowercase();
     let segments: Vec<&str> = recv.split(['.', ':', '-', '>', '?']).map(str::trim).filter(|s| !s.is_empty()).collect();
     let last = segments.last().copied().unwrap_or_default();
@@ -434,6 +434,7 @@ fn is_logger(recv: &str, method: &str) -> bool {
         return matches!(m.as_str(), "log" | "writeline" | "write" | "print" | "logerror" | "logwarning");
     }
     let logger = last_lower == "console" && segments.len() == 1
+        || extra.iter().any(|n| n == last.trim_start_matches(['$', '@']))
         || words(last).iter().any(|w| LOGGER_WORDS.contains(&w.as_str()))
         || last == "Console";
     logger && LOG_METHODS.contains(&m.as_str())

@@ -34,6 +34,7 @@ const NOT_VALUE: &[&str] = &[
     "format", "token", "code_check", "indicator", "outcome", "failed", "failure", "help", "text", "title", "id",
     "selector", "style", "class", "container", "wrapper", "listener", "handler", "on", "is", "has", "should",
     "requires", "ask", "prompt", "change", "changed", "state", "display", "span", "div", "props", "test",
+    "passed", "pass", "ok", "success", "succeeded", "flag", "matches", "performed", "supplied", "entered",
 ];
 
 static SQL_WRITE: LazyLock<Regex> = LazyLock::new(|| {
@@ -120,7 +121,8 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
     }
     // ORM field declarations and migrations, on the line or in the annotation above.
     let prev = if n > 0 { view.line(n - 1) } else { "" };
-    if ORM_FIELD.is_match(line) || prev.trim_start().starts_with(['@', '[']) && ORM_FIELD.is_match(prev) {
+    let boolean = ["Boolean", "boolean", "bool", "BOOLEAN", "BooleanField", "TINYINT(1)"].iter().any(|b| line.contains(b));
+    if !boolean && (ORM_FIELD.is_match(line) || prev.trim_start().starts_with(['@', '[']) && ORM_FIELD.is_match(prev)) {
         return Some("CVV field in a database model or migration");
     }
     if view.path.ends_with(".prisma") && line.trim_start().starts_with(|c: char| c.is_ascii_alphabetic()) {

@@ -81,13 +81,30 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         if is_comment_line(line, lang) {
             continue;
         }
-        // In code (or an interpolation), not in a plain string.
+        // In code (or an interpolation), not in a plain string, unless it is a subscript key
+        // (`payment["card"]["number"]`): then the chain starts at the subscripted identifier.
         let mask = code_mask(line, lang);
-        let pos = m.start() + usize::from(text.as_bytes()[m.start()] == b'$') - lr.start;
-        if !mask.get(pos).copied().unwrap_or(false) {
-            continue;
+        let mut start = m.start() + usize::from(text.as_bytes()[m.start()] == b'$');
+        if !mask.get(start - lr.start).copied().unwrap_or(false) {
+            let before = &text[lr.start..start];
+            if !(before.ends_with("[\"") || before.ends_with("['")) {
+                continue;
+            }
+            let open = before.len() - 2;
+            if open == 0 || !code::is_ident_byte(before.as_bytes()[open - 1]) && before.as_bytes()[open - 1] != b']' {
+                continue;
+            }
+            // Walk back over earlier subscripts to the identifier.
+            let mut j = open;
+            while j > 0 && before.as_bytes()[j - 1] == b']' {
+                match before[..j].rfind('[') {
+                    Some(k) => j = k,
+                    None => break,
+                }
+            }
+            start = lr.start + j - 1;
         }
-        let chain = chain_at(text, m.start() + usize::from(text.as_bytes()[m.start()] == b'$'));
+        let chain = chain_at(text, start);
         let sliced = text[chain.end..].trim_start_matches([' ', '\t']).starts_with('[');
         if !is_raw_card_number(&text[chain.clone()]) || is_key(text, &chain) || sliced {
             continue;

@@ -23,7 +23,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     }
     hits.iter()
         .filter_map(|h| card::validate(view.text, h.clone()))
-        .filter(|p| card::is_test_card(&p.digits))
+        .filter(|p| card::is_test_card(&p.digits) && !super::pan_in_source::is_display_example(view, p.range.start))
         .filter(|p| view.ctx.is_production() || section_env(view, view.line_of(p.range.start)) != Some(Env::NonProduction))
         .map(|p| Detection::sensitive(p.range.clone(), p.range, Sensitive::Pan))
         .collect()

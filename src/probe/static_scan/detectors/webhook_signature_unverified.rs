@@ -87,6 +87,16 @@ static COMPARE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"!==|===|!=|==|\.equals\(|\.Equals\(|\bequals\(|\bstrcmp\(|\.eql\?|\.equal\?\(|\bis\s+not\b|<=>").expect("a literal regex that is tested")
 });
 
+/// Comparison functions that return early on the first differing byte.
+static FUNC_COMPARE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"\bstrn?(?:case)?cmp\(|\.compareTo\(|\.equals\(|\.Equals\(|\bequals\(|\bbytes\.Equal\(|reflect\.DeepEqual\(",
+        r"|Arrays\.equals\(|\.eql\?|\.equal\?|[Ss]tring\.Equals\(|strings\.(?:Compare|EqualFold)\(|\.contentEquals\(",
+        r"|\bassert_equal\b|Objects\.equals\(|\.localeCompare\(",
+    ))
+    .expect("a literal regex that is tested")
+});
+
 static MIDDLEWARE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\.use\s*\(|before_action|before_filter|->middleware|middleware\s*\(|@UseGuards|add_middleware|MIDDLEWARE")
         .expect("a literal regex that is tested")
@@ -275,13 +285,20 @@ fn compare_problems(view: &FileView<'_>, r: Range<usize>, delegated: bool) -> Ve
             let var = assigned_key(line, p, lang).map(str::to_string).unwrap_or_default();
             header_var = Some((n, var));
         }
+        let var = header_var.as_ref().map(|(_, v)| v.as_str()).unwrap_or_default();
+        if FUNC_COMPARE.is_match(line) {
+            let lw = words(line);
+            if lw.iter().any(|w| SIG_WORDS.contains(&w.as_str())) || !var.is_empty() && line.contains(var) {
+                out.push((n, EQ));
+                continue;
+            }
+        }
         for m in COMPARE.find_iter(line) {
             let left = &line[..m.start()];
             let right = &line[m.end()..];
             if is_presence_check(left, right) {
                 continue;
             }
-            let var = header_var.as_ref().map(|(_, v)| v.as_str()).unwrap_or_default();
             let lw = words(&format!("{} {}", tail(left), head(right)));
             let sigish = lw.iter().any(|w| SIG_WORDS.contains(&w.as_str()))
                 || !var.is_empty() && (tail(left).contains(var) || head(right).contains(var))
