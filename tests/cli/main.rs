@@ -5,3 +5,4 @@
 
 mod common;
 mod exit_codes;
+mod scan;
