@@ -349,3 +349,25 @@ fn rules_test_without_examples_or_file_is_a_usage_error() {
     // Without a file: the built-in rules' examples.
     golive().args(["rules", "test"]).assert().code(0).stdout(predicates::str::contains("ok    pan-in-source"));
 }
+
+#[test]
+fn demo_shop_check_fails_with_a_real_report() {
+    let out = golive().args(["check", "--format", "json"]).arg(fixture("demo-shop")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_nothing_leaks(&stdout);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let failing: BTreeSet<String> = results(&report)
+        .into_iter()
+        .filter(|(_, status, _)| status == "fail" || status == "warn")
+        .map(|(rule, _, _)| rule)
+        .collect();
+    for rule in ["hardcoded-credential", "sandbox-url", "pan-in-log", "webhook-signature-unverified", "token-per-request", "cvv-storage"] {
+        assert!(failing.contains(rule), "{rule} not reported: {failing:?}");
+    }
+    for rule in ["insecure-api-url", "pan-in-source", "legacy-tls", "test-card-in-production"] {
+        assert!(!failing.contains(rule), "{rule} reported on the demo shop: {failing:?}");
+    }
+    let human = golive().arg("check").arg(fixture("demo-shop")).output().unwrap();
+    assert_nothing_leaks(&String::from_utf8_lossy(&human.stdout));
+}
