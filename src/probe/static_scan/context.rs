@@ -401,7 +401,9 @@ fn is_test_name(lower: &str, original: &str) -> bool {
     let stem = lower.split('.').next().unwrap_or_default();
     let tokens: Vec<&str> = lower.split('.').collect();
     // foo.test.ts, foo.spec.js, foo.cy.ts, foo.stories.tsx
-    if tokens.len() >= 3 && tokens[1..tokens.len() - 1].iter().any(|t| matches!(*t, "test" | "spec" | "cy" | "e2e")) {
+    if tokens.len() >= 3
+        && tokens[1..tokens.len() - 1].iter().any(|t| matches!(*t, "test" | "spec" | "cy" | "e2e" | "stories" | "story" | "mock"))
+    {
         return true;
     }
     if stem.ends_with("_test") || stem.ends_with("_spec") || stem.starts_with("test_") || stem.starts_with("tests_") {

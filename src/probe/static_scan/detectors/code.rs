@@ -801,6 +801,24 @@ pub fn assigned_key(line: &str, pos: usize, lang: Lang) -> Option<&str> {
     None
 }
 
+/// Every key assigned on a line before byte `pos`, nearest first: `sandbox: { url: '…'` →
+/// `url`, `sandbox`.
+pub fn line_keys(line: &str, pos: usize, lang: Lang) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut p = pos;
+    while let Some(k) = assigned_key(line, p, lang) {
+        let Some(at) = line[..p].rfind(k) else {
+            break;
+        };
+        out.push(k);
+        if at == 0 {
+            break;
+        }
+        p = at;
+    }
+    out
+}
+
 /// The environment of the section enclosing 0-based line `n`: an indentation parent key
 /// (`production:` in YAML, `"sandbox": {` in JSON, `production = {` in code), a `[production]`
 /// TOML/INI header, or a Spring profile (`spring.config.activate.on-profile: prod`) in the same

@@ -316,7 +316,9 @@ static ENV_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     let lang = view.ctx.lang;
-    let fake_ctx = view.ctx.is(Kind::Test) || view.ctx.is(Kind::Example);
+    // Tests, examples and dev/test/CI-specific configuration (`.env.test`, `config/ci.yml`) hold
+    // fixtures: a value there that says it is fake is one.
+    let fake_ctx = view.ctx.is(Kind::Test) || view.ctx.is(Kind::Example) || view.ctx.is_non_production();
     let mut out: Vec<Detection> = Vec::new();
     for h in hits {
         let text = view.text;
@@ -437,13 +439,22 @@ fn assignment(view: &FileView<'_>, hit: Range<usize>, fake_ctx: bool) -> Option<
     }
     let key = text[ks..ke].trim_end_matches(['.', '-']);
     let ke = ks + key.len();
+    // Terraform/HCL: `variable "exirom_secret" {` … `default = "…"` on a following line.
+    if text[..ks].ends_with('"') && view.line_at(hit.start).trim_start().starts_with("variable") {
+        return hcl_default(view, view.line_of(hit.start), key, fake_ctx);
+    }
     // Cheap first: an assignment operator (or XML/ENV form) must follow the key.
     let after = text[ke..].trim_start_matches(['"', '\'', '`', ']', ' ', '\t']);
     let env_form = matches!(view.ctx.lang, Lang::Shell | Lang::Other | Lang::KeyValue);
     if !after.starts_with(['=', ':', ',', '(', '>']) && !after.starts_with("value=") && !env_form {
         return None;
     }
-    let strength = key_strength(key)?;
+    // Terraform/HCL: `variable "exirom_secret" { default = "…" }` names the secret in the block.
+    let strength = match key_strength(key) {
+        Some(st) => st,
+        None if key == "default" => key_strength(&hcl_variable_name(view, view.line_of(hit.start))?)?,
+        None => return None,
+    };
     let line_no = view.line_of(hit.start);
     let lr = view.line_range(line_no);
     let line = &text[lr.clone()];
@@ -466,6 +477,41 @@ fn assignment(view: &FileView<'_>, hit: Range<usize>, fake_ctx: bool) -> Option<
         return None;
     }
     Some(Detection::sensitive(ks..value.end.max(ke), value, Sensitive::Secret))
+}
+
+/// The `default = "…"` of the HCL variable block starting at 0-based line `n` named `name`.
+fn hcl_default(view: &FileView<'_>, n: usize, name: &str, fake_ctx: bool) -> Option<Detection> {
+    let strength = key_strength(name)?;
+    for i in n..(n + 8).min(view.line_count()) {
+        let lr = view.line_range(i);
+        let line = &view.text[lr.clone()];
+        if i > n && line.trim_start().starts_with('}') {
+            return None;
+        }
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix("default") else {
+            continue;
+        };
+        let rest = rest.trim_start().strip_prefix('=')?.trim_start().strip_prefix('"')?;
+        let end = rest.find('"')?;
+        let start = lr.start + (line.len() - rest.len());
+        let value = start..start + end;
+        if !plausible(&view.text[value.clone()], strength, fake_ctx) {
+            return None;
+        }
+        let key_start = lr.start + (line.len() - t.len());
+        return Some(Detection::sensitive(key_start..value.end, value, Sensitive::Secret));
+    }
+    None
+}
+
+/// The name of the HCL `variable "name" {` block enclosing 0-based line `n` (within 6 lines).
+fn hcl_variable_name(view: &FileView<'_>, n: usize) -> Option<String> {
+    (n.saturating_sub(6)..=n).rev().find_map(|i| {
+        let t = view.line(i).trim_start();
+        let rest = t.strip_prefix("variable")?.trim_start().strip_prefix('"')?;
+        Some(rest[..rest.find('"')?].to_string())
+    })
 }
 
 /// Whether an unquoted config key begins its entry (line start, `- `, `export `, `ENV `, `{`, `,`).
@@ -559,9 +605,29 @@ fn value_after(
             }
         }
     }
-    // process.env.X || "fallback"
+    // process.env.X || "fallback", opts.secret ?? 'fallback', getenv('X') ?: '…', x or "…"
     if let Some(m) = ENV_FALLBACK.find(&line[j..]) {
         j += m.end();
+    } else if !line[j..].starts_with(['"', '\'', '`']) && !config {
+        let mask = code_mask(line, lang);
+        let fallback = ["||", "??", "?:", " or "].iter().filter_map(|op| {
+            let mut from = j;
+            let mut found = None;
+            while let Some(p) = line[from..].find(op) {
+                let at = from + p;
+                if mask.get(at).copied().unwrap_or(false) {
+                    found = Some(at + op.len());
+                }
+                from = at + op.len();
+            }
+            found
+        });
+        if let Some(after) = fallback.max() {
+            let t = line[after..].trim_start();
+            if t.starts_with(['"', '\'', '`']) {
+                j = line.len() - t.len();
+            }
+        }
     }
     let vstart = j;
     let rest = &line[vstart..];

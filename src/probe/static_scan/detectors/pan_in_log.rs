@@ -252,7 +252,13 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
             start = lr.start + j - 1;
         }
         let chain = chain_at(text, start);
-        let sliced = text[chain.end..].trim_start_matches([' ', '\t']).starts_with('[');
+        let after = text[chain.end..].trim_start_matches([' ', '\t']);
+        let sliced = after.starts_with('[');
+        // A call is a function (`Masking.pan(…)`, `card.mask()`), unless it is a getter.
+        let last = text[chain.clone()].rsplit(['.', '>', ':']).next().unwrap_or_default();
+        if after.starts_with('(') && !words(last).first().is_some_and(|w| w == "get") {
+            continue;
+        }
         if !is_raw_card_number(&text[chain.clone()]) || is_key(text, &chain) || sliced {
             continue;
         }
@@ -287,7 +293,7 @@ fn is_raw_card_number(chain: &str) -> bool {
     let masked_parent = segs[..k]
         .iter()
         .flatten()
-        .any(|w| matches!(w.as_str(), "masked" | "mask" | "hashed" | "encrypted" | "tokenized" | "safe" | "redacted"));
+        .any(|w| matches!(w.as_str(), "masked" | "mask" | "masking" | "masker" | "hashed" | "encrypted" | "tokenized" | "safe" | "redacted"));
     if masked_parent {
         return false;
     }
@@ -372,8 +378,8 @@ fn masked_by_helper(view: &FileView<'_>, pos: usize, args_start: usize) -> bool 
         if open < args_start {
             return false;
         }
-        let name = &view.text[callee];
-        let w: Vec<String> = name.rsplit(['.', ':', '>']).next().map(words).unwrap_or_default();
+        // The whole callee: `mask(…)`, `PanMasker.mask(…)`, `Masking.pan(…)`.
+        let w = words(&view.text[callee]);
         if w.iter().any(|x| MASKING_CALLS.contains(&x.as_str())) {
             return true;
         }
@@ -444,6 +450,7 @@ mod tests {
         assert_eq!(count("src/a.php", "Log::info('charge', ['pan' => substr($pan, -4)]);"), 0);
         assert_eq!(count("src/a.js", "const n = card.number; // logger.info(card.number)"), 0);
         assert_eq!(count("src/a.js", "db.save(card.number);"), 0);
+        assert_eq!(count("src/A.java", "log.debug(\"card={}\", Masking.pan(dto.getCardNumber()));"), 0);
     }
 
     #[test]

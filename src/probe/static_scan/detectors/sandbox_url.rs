@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::code::{self, assigned_key, env_of_words, is_comment_line, section_env, words};
+use super::code::{self, env_of_words, is_comment_line, section_env, words};
 use super::{Detection, Detector, FileView};
 use crate::probe::static_scan::context::{Env, Lang};
 
@@ -71,9 +71,7 @@ fn judge(view: &FileView<'_>, hit: &Range<usize>) -> Option<&'static str> {
     }
     let lookup = ENV_LOOKUP.find(&line[..pos]);
     // The key being assigned: SANDBOX_URL = … / sandbox: … / production_url: …
-    if let Some(key) = assigned_key(line, pos, lang)
-        && let Some(env) = env_of_words(&words(key))
-    {
+    if let Some(env) = code::line_keys(line, pos, lang).into_iter().find_map(|k| env_of_words(&words(k))) {
         if env == Env::NonProduction {
             return None;
         }
