@@ -222,6 +222,19 @@ fn boundaries_ok(bytes: &[u8], range: Range<usize>, grouped: bool) -> bool {
     true
 }
 
+/// Whether a validated PAN is believable where it stands: 13-digit numbers (Visa and Maestro
+/// issued them long ago; EAN-13 product barcodes look the same) count only on a line that talks
+/// about cards.
+pub fn plausible_in_context(text: &str, pan: &Pan) -> bool {
+    if pan.digits.len() > 13 {
+        return true;
+    }
+    let start = text[..pan.range.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[pan.range.end..].find('\n').map_or(text.len(), |i| pan.range.end + i);
+    let line = text[start..end].to_ascii_lowercase();
+    ["card", "pan", "cc_", "ccnum", "visa", "maestro", "credit"].iter().any(|w| line.contains(w))
+}
+
 /// Every full PAN in `text` (the masking safety net and the log-file scan use this).
 pub fn find_pans(text: &str) -> Vec<Pan> {
     candidates(text).into_iter().filter_map(|r| validate(text, r)).collect()

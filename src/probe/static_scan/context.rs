@@ -358,8 +358,17 @@ pub fn classify(path: &str, text: &str) -> FileContext {
         || (dir_parts.iter().any(|d| LOG_DIRS.contains(d))
             && matches!(ext, "txt" | "json" | "jsonl" | "ndjson" | "out" | "csv" | ""));
     let stem = name.split('.').next().unwrap_or_default();
+    // API collections and specs (Postman, OpenAPI/Swagger) document requests; they are docs.
+    let api_doc = name.contains("postman_collection")
+        || name.contains("postman_environment")
+        || name.contains(".postman.")
+        || stem.starts_with("openapi")
+        || stem.starts_with("swagger")
+        || name.ends_with(".http")
+        || name.ends_with(".rest");
     let docs = !log
-        && (dir_parts.iter().any(|d| DOCS_DIRS.contains(d))
+        && (api_doc
+            || dir_parts.iter().any(|d| DOCS_DIRS.contains(d))
             || (DOC_EXTS.contains(&ext) && !stem.starts_with("requirements") && !stem.starts_with("constraints"))
             || DOC_NAMES.contains(&stem));
     let lang = language(name, ext);

@@ -713,9 +713,14 @@ pub(crate) fn is_placeholder(v: &str) -> bool {
     lower.split(['-', '_', '.', ':']).any(|w| PLACEHOLDER_WORDS.contains(&w))
 }
 
-/// Environment/secret-store references, paths, URLs and ALL_CAPS names: not literal credentials.
+/// Environment/secret-store references, paths, URLs, ALL_CAPS names and public keys: not literal
+/// credentials.
 fn is_reference(v: &str) -> bool {
     let t = v.trim();
+    // Publishable keys are public by design; Django marks its generated key as development-only.
+    if t.starts_with("pk_live_") || t.starts_with("pk_test_") || t.starts_with("django-insecure-") {
+        return true;
+    }
     t.starts_with(['$', '%', '!', '{', '<', '/', '~', '@'])
         || t.starts_with("./")
         || t.starts_with("../")

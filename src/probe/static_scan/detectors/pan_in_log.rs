@@ -211,6 +211,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         return hits
             .iter()
             .filter_map(|h| card::validate(view.text, h.clone()))
+            .filter(|p| card::plausible_in_context(view.text, p))
             .map(|p| Detection::sensitive(p.range.clone(), p.range, Sensitive::Pan))
             .collect();
     }

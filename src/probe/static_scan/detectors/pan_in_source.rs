@@ -19,7 +19,7 @@ pub(crate) const DETECTOR: Detector =
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     hits.iter()
         .filter_map(|h| card::validate(view.text, h.clone()))
-        .filter(|p| !card::is_test_card(&p.digits) && !is_display_example(view, p.range.start))
+        .filter(|p| !card::is_test_card(&p.digits) && card::plausible_in_context(view.text, p) && !is_display_example(view, p.range.start))
         .map(|p| Detection::sensitive(p.range.clone(), p.range, Sensitive::Pan))
         .collect()
 }
