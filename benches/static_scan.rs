@@ -7,6 +7,7 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -145,13 +146,14 @@ fn bench_matcher(c: &mut Criterion) {
 fn bench_pan(c: &mut Criterion) {
     let mut text = String::new();
     for i in 0..20_000u64 {
-        text.push_str(&format!(
-            "order={} ts={} card=411111******1111 ref=453957876362148{} phone=+1 415 555 {:04}\n",
+        let _ = writeln!(
+            text,
+            "order={} ts={} card=411111******1111 ref=453957876362148{} phone=+1 415 555 {:04}",
             4_000_000_000_000_000u64 + i * 7,
             1_712_345_678_901u64 + i,
             i % 10,
             i % 10_000
-        ));
+        );
     }
     let mut g = c.benchmark_group("pan");
     g.throughput(Throughput::Bytes(text.len() as u64));

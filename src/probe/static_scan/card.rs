@@ -98,7 +98,7 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The brand whose IIN range and length `digits` fits, if any.
@@ -245,6 +245,7 @@ pub fn find_pans(text: &str) -> Vec<Pan> {
 ///
 /// Skip-scanning: a candidate is at least 13 bytes long, so only every 13th byte needs a look
 /// until one is part of a digit run; on ordinary text this reads a small fraction of the bytes.
+#[allow(clippy::many_single_char_names)] // a byte scanner: b(ytes), i/j (cursors), s/e (start/end)
 pub fn candidates(text: &str) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let n = b.len();
@@ -278,6 +279,7 @@ pub fn candidates(text: &str) -> Vec<Range<usize>> {
 
 /// Splits the digit run `b[s..e]` into candidates of at most 19 digits, each starting at a digit
 /// that follows a non-digit.
+#[allow(clippy::many_single_char_names)] // a byte scanner: b(ytes), i/j (cursors), s/e (start/end)
 fn chunk_run(b: &[u8], s: usize, e: usize, out: &mut Vec<Range<usize>>) {
     let mut i = s;
     while i < e {

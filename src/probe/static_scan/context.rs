@@ -364,8 +364,7 @@ pub fn classify(path: &str, text: &str) -> FileContext {
         || name.contains(".postman.")
         || stem.starts_with("openapi")
         || stem.starts_with("swagger")
-        || name.ends_with(".http")
-        || name.ends_with(".rest");
+        || matches!(ext, "http" | "rest");
     let docs = !log
         && (api_doc
             || dir_parts.iter().any(|d| DOCS_DIRS.contains(d))
@@ -411,7 +410,9 @@ fn is_test_name(lower: &str, original: &str) -> bool {
     let tokens: Vec<&str> = lower.split('.').collect();
     // foo.test.ts, foo.spec.js, foo.cy.ts, foo.stories.tsx
     if tokens.len() >= 3
-        && tokens[1..tokens.len() - 1].iter().any(|t| matches!(*t, "test" | "spec" | "cy" | "e2e" | "stories" | "story" | "mock"))
+        && tokens[1..tokens.len() - 1]
+            .iter()
+            .any(|t| matches!(*t, "test" | "spec" | "cy" | "e2e" | "stories" | "story" | "mock"))
     {
         return true;
     }

@@ -1,6 +1,6 @@
 //! The matcher: every static rule compiled once, and the per-file scan that runs them.
 //!
-//! Per file: classify it ([`context`](super::context)); drop the rules whose `skip` contexts,
+//! Per file: classify it ([`context`](super::context::classify)); drop the rules whose `skip` contexts,
 //! `paths`, `exclude` or `[rule.allow] paths` rule it out; make **one** Aho-Corasick pass over the
 //! lowercased text for the keywords of the rules that are left (the prefilter);
 //! then run, only for rules whose keywords occur, their regex (each distinct pattern at most once
@@ -305,12 +305,11 @@ impl Matcher {
                     cache[p].get_or_insert_with(|| self.patterns[p].find_iter(text).map(|m| m.range()).collect())
                 }
                 (None, Some(f)) => {
-                    let at = match native.iter().position(|(g, _)| std::ptr::fn_addr_eq(*g, f)) {
-                        Some(at) => at,
-                        None => {
-                            native.push((f, f(text)));
-                            native.len() - 1
-                        }
+                    let at = if let Some(at) = native.iter().position(|(g, _)| std::ptr::fn_addr_eq(*g, f)) {
+                        at
+                    } else {
+                        native.push((f, f(text)));
+                        native.len() - 1
                     };
                     &native[at].1
                 }

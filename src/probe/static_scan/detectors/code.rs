@@ -34,27 +34,36 @@ fn is_hash_directive(t: &str, lang: Lang) -> bool {
         && (t.starts_with("#[") || t.starts_with("#region") || t.starts_with("#include") || t.starts_with("#!"))
 }
 
+/// An open string literal in [`code_mask`].
+#[derive(Clone, Copy)]
+struct Str {
+    quote: u8,
+    triple: bool,
+    interp: Interp,
+}
+
+/// How a string literal interpolates code.
+#[derive(Clone, Copy, PartialEq)]
+enum Interp {
+    None,
+    /// JS template `${`, Kotlin `${`/`$x`.
+    Dollar,
+    /// Ruby `#{`.
+    Hash,
+    /// Python f-string / C# `$""` `{`.
+    Brace,
+    /// PHP/shell `"$var"`, `"{$var}"`, `"${VAR}"`.
+    PhpShell,
+}
+
 /// For each byte of `text`: `true` when it is code, `false` inside a string literal or comment.
 /// Interpolations (`${…}`, `#{…}`, f-string `{…}`, PHP/Kotlin `$name`) count as code.
+#[allow(clippy::many_single_char_names)] // a byte scanner: b(ytes), i/j (cursors), s/e (start/end)
 pub fn code_mask(text: &str, lang: Lang) -> Vec<bool> {
     let b = text.as_bytes();
     let mut mask = vec![true; b.len()];
     let mut i = 0;
     // Stack of open string states; interpolations push a code frame with a brace depth.
-    #[derive(Clone, Copy)]
-    struct Str {
-        quote: u8,
-        triple: bool,
-        interp: Interp,
-    }
-    #[derive(Clone, Copy, PartialEq)]
-    enum Interp {
-        None,
-        Dollar,   // JS template `${`, Kotlin `${`/`$x`
-        Hash,     // Ruby `#{`
-        Brace,    // Python f-string / C# $"" `{`
-        PhpShell, // "$var", "{$var}", "${VAR}"
-    }
     let mut strings: Vec<(Str, usize)> = Vec::new(); // (string, brace depth of the interpolation inside it)
     let mut in_interp: Vec<bool> = Vec::new();
     while i < b.len() {
@@ -189,12 +198,11 @@ pub fn code_mask(text: &str, lang: Lang) -> Vec<bool> {
                 || lang == Lang::Jvm && b[i..].starts_with(b"\"\"\"");
             let prefix = prefix_before(b, i);
             let interp = match (lang, c) {
-                (Lang::Js, b'`') => Interp::Dollar,
+                (Lang::Js, b'`') | (Lang::Jvm, b'"') => Interp::Dollar,
                 (Lang::Ruby, b'"') => Interp::Hash,
-                (Lang::Python, _) if prefix.contains('f') || prefix.contains('F') => Interp::Brace,
+                (Lang::Python, _) if prefix.contains(['f', 'F']) => Interp::Brace,
                 (Lang::CSharp, b'"') if prefix.contains('$') => Interp::Brace,
                 (Lang::Php | Lang::Shell, b'"') => Interp::PhpShell,
-                (Lang::Jvm, b'"') => Interp::Dollar,
                 _ => Interp::None,
             };
             let len = if triple { 3 } else { 1 };
@@ -447,9 +455,8 @@ pub fn log_calls_in<'a>(view: &FileView<'a>, within: Range<usize>) -> Vec<LogCal
                 let name = func.2;
                 let ok = bare_ok
                     && match name {
-                        "info" | "warn" | "error" | "trace" => bang_macro,
+                        "info" | "warn" | "error" | "trace" | "eprintln" | "eprint" | "dbg" => bang_macro,
                         "debug" => bang_macro || lang == Lang::Js,
-                        "eprintln" | "eprint" | "dbg" => bang_macro,
                         _ => true,
                     };
                 (ok, shift(open))
@@ -483,7 +490,7 @@ fn is_logger(recv: &str, method: &str, extra: &[String]) -> bool {
     let segments: Vec<&str> = recv.split(['.', ':', '-', '>', '?']).map(str::trim).filter(|s| !s.is_empty()).collect();
     let last = segments.last().copied().unwrap_or_default();
     let last_lower = last.trim_start_matches(['$', '@']).to_ascii_lowercase();
-    if (last_lower == "out" || last_lower == "err") && segments.iter().any(|s| *s == "System") {
+    if (last_lower == "out" || last_lower == "err") && segments.contains(&"System") {
         return matches!(m.as_str(), "println" | "print" | "printf" | "format" | "write");
     }
     if last_lower == "fmt" {
@@ -651,6 +658,7 @@ fn chain_start(before: &str) -> usize {
 
 /// The identifier chain around byte `pos`: `req.body.card.number`, `$card->number`,
 /// `card['number']`, `params[:card_number]`, `payment?.card?.number`.
+#[allow(clippy::many_single_char_names)] // a byte scanner: b(ytes), i/j (cursors), s/e (start/end)
 pub fn chain_at(text: &str, pos: usize) -> Range<usize> {
     let b = text.as_bytes();
     let seg = ident_at(text, pos);
@@ -658,14 +666,11 @@ pub fn chain_at(text: &str, pos: usize) -> Range<usize> {
     // Leftwards over connectors and segments.
     loop {
         let mut i = s;
-        let conn =
-            if i >= 2 && &b[i - 2..i] == b"->" || i >= 2 && &b[i - 2..i] == b"?." || i >= 2 && &b[i - 2..i] == b"::" {
-                2
-            } else if i >= 1 && b[i - 1] == b'.' {
-                1
-            } else {
-                0
-            };
+        let conn = if i >= 2 && matches!(&b[i - 2..i], b"->" | b"?." | b"::") {
+            2
+        } else {
+            usize::from(i >= 1 && b[i - 1] == b'.')
+        };
         if conn == 0 {
             // ['key'] / ["key"] / [:key] subscripts end with `]` before an identifier? No: they follow it.
             break;
@@ -705,10 +710,8 @@ pub fn chain_at(text: &str, pos: usize) -> Range<usize> {
         }
         let conn = if rest.starts_with("->") || rest.starts_with("?.") || rest.starts_with("::") {
             2
-        } else if rest.starts_with('.') {
-            1
         } else {
-            0
+            usize::from(rest.starts_with('.'))
         };
         if conn > 0 {
             let seg = ident_at(text, e + conn);
@@ -734,10 +737,10 @@ pub fn chain_at(text: &str, pos: usize) -> Range<usize> {
     s..e
 }
 
-/// The segments of a chain as lowercase word lists: `req.body.cardNumber` → [[req], [body], [card, number]].
+/// The segments of a chain as lowercase word lists: `req.body.cardNumber` → `[[req], [body], [card, number]]`.
 pub fn chain_words(chain: &str) -> Vec<Vec<String>> {
     chain
-        .split(|c: char| matches!(c, '.' | '[' | ']' | '\'' | '"' | ':' | '>' | '?' | '(' | ')') || c == '-')
+        .split(['.', '[', ']', '\'', '"', ':', '>', '?', '(', ')', '-'])
         .filter(|s| !s.is_empty())
         .map(|s| {
             let mut w = words(s);

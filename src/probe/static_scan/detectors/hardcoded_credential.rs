@@ -14,7 +14,7 @@
 //! - **values** must look like a credential: no whitespace, long enough, varied enough (several
 //!   character classes or high entropy), not an environment reference (`${X}`, `$X`, `{{ … }}`,
 //!   `%X%`), not a placeholder (`changeme`, `<your-secret>`, `xxx`, `example`, `your_…`, `…`), not a
-//!   path or URL, not an ALL_CAPS reference name.
+//!   path or URL, not an `ALL_CAPS` reference name.
 //! - in **tests and examples**, values that say they are fake (`GOLIVEFAKE`, `fake`, `dummy`,
 //!   `test`, `mock`…) are fixtures, and PEM blocks, JWTs and bearer values are not reported.
 //!
@@ -336,7 +336,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
             if fake_ctx { None } else { bearer(text, h.start) }
         } else if let Some(m) = FORMATS.find(rest) {
             let v = &text[h.start..h.start + m.end()];
-            (!v.to_ascii_lowercase().contains("example") && !(fake_ctx && has_fake_marker(v))).then(|| {
+            (!v.to_ascii_lowercase().contains("example") && (!fake_ctx || !has_fake_marker(v))).then(|| {
                 Detection::sensitive(h.start..h.start + m.end(), h.start..h.start + m.end(), Sensitive::Secret)
             })
         } else {
@@ -523,6 +523,7 @@ fn key_starts_entry(before: &str) -> bool {
 }
 
 /// The value assigned after the key ending at line offset `kend`: (absolute range, was it quoted).
+#[allow(clippy::many_single_char_names)] // a byte scanner: b(ytes), i/j (cursors), s/e (start/end)
 fn value_after(
     view: &FileView<'_>,
     line: &str,
@@ -568,13 +569,12 @@ fn value_after(
         return None;
     } else if rest.starts_with(":=") || rest.starts_with("=>") {
         2
-    } else if rest.starts_with('=') || rest.starts_with(':') && !rest.starts_with("::") {
-        1
-    } else if rest.starts_with(',')
-        && (line[..kend].ends_with(['"', '\'']) || b.get(kend).is_some_and(|c| matches!(c, b'"' | b'\'')))
+    } else if rest.starts_with('=')
+        || rest.starts_with(':') && !rest.starts_with("::")
+        || rest.starts_with(',')
+            && (line[..kend].ends_with(['"', '\'']) || b.get(kend).is_some_and(|c| matches!(c, b'"' | b'\'')))
+        || rest.starts_with('(') && setter_like(&line[..kend])
     {
-        1
-    } else if rest.starts_with('(') && setter_like(&line[..kend]) {
         1
     } else if config
         && i > kend
@@ -676,7 +676,7 @@ fn setter_like(before_paren: &str) -> bool {
 /// Whether a value is plausibly a real credential for a key of this strength.
 fn plausible(v: &str, strength: Strength, fake_ctx: bool) -> bool {
     let n = v.chars().count();
-    if n < 8 || n > 600 || v.chars().any(char::is_whitespace) {
+    if !(8..=600).contains(&n) || v.chars().any(char::is_whitespace) {
         return false;
     }
     let lower = v.to_ascii_lowercase();
@@ -713,7 +713,7 @@ pub(crate) fn is_placeholder(v: &str) -> bool {
     lower.split(['-', '_', '.', ':']).any(|w| PLACEHOLDER_WORDS.contains(&w))
 }
 
-/// Environment/secret-store references, paths, URLs, ALL_CAPS names and public keys: not literal
+/// Environment/secret-store references, paths, URLs, `ALL_CAPS` names and public keys: not literal
 /// credentials.
 fn is_reference(v: &str) -> bool {
     let t = v.trim();

@@ -257,7 +257,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         let sliced = after.starts_with('[');
         // A call is a function (`Masking.pan(…)`, `card.mask()`), unless it is a getter.
         let last = text[chain.clone()].rsplit(['.', '>', ':']).next().unwrap_or_default();
-        if after.starts_with('(') && !words(last).first().is_some_and(|w| w == "get") {
+        if after.starts_with('(') && words(last).first().is_none_or(|w| w != "get") {
             continue;
         }
         if !is_raw_card_number(&text[chain.clone()]) || is_key(text, &chain) || sliced {
@@ -291,10 +291,12 @@ fn is_raw_card_number(chain: &str) -> bool {
     }) else {
         return false;
     };
-    let masked_parent = segs[..k]
-        .iter()
-        .flatten()
-        .any(|w| matches!(w.as_str(), "masked" | "mask" | "masking" | "masker" | "hashed" | "encrypted" | "tokenized" | "safe" | "redacted"));
+    let masked_parent = segs[..k].iter().flatten().any(|w| {
+        matches!(
+            w.as_str(),
+            "masked" | "mask" | "masking" | "masker" | "hashed" | "encrypted" | "tokenized" | "safe" | "redacted"
+        )
+    });
     if masked_parent {
         return false;
     }
@@ -307,7 +309,7 @@ fn names_number(w: &[String]) -> bool {
         return false;
     }
     let w: Vec<&str> = w.iter().map(String::as_str).filter(|x| *x != "get" && *x != "raw" && *x != "full").collect();
-    matches!(w.as_slice(), ["pan"] | ["ccnumber"] | ["cardnumber"] | ["cardno"])
+    matches!(w.as_slice(), ["pan" | "ccnumber" | "cardnumber" | "cardno"])
         || has("card") && (has("number") || has("num") || has("no") || has("nr"))
         || has("cc") && (has("number") || has("num") || has("no"))
         || has("primary") && has("account") && has("number")

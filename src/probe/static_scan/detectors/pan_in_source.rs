@@ -1,7 +1,7 @@
 //! `pan-in-source`: a full card number literal in source or configuration.
 //!
 //! Candidates are digit runs of 13–19 digits, contiguous or grouped by spaces or dashes; each is
-//! validated by [`card::validate`](crate::probe::static_scan::card::validate): Luhn, a real IIN
+//! validated by [`card::validate`]: Luhn, a real IIN
 //! range and length, consistent grouping, and boundaries that rule out masked forms, decimals,
 //! hashes and longer runs. Known sandbox/test cards are left to `test-card-in-production`, so each
 //! card is reported by one rule. Comment lines count: a card number in a comment is still committed.
@@ -19,7 +19,11 @@ pub(crate) const DETECTOR: Detector =
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     hits.iter()
         .filter_map(|h| card::validate(view.text, h.clone()))
-        .filter(|p| !card::is_test_card(&p.digits) && card::plausible_in_context(view.text, p) && !is_display_example(view, p.range.start))
+        .filter(|p| {
+            !card::is_test_card(&p.digits)
+                && card::plausible_in_context(view.text, p)
+                && !is_display_example(view, p.range.start)
+        })
         .map(|p| Detection::sensitive(p.range.clone(), p.range, Sensitive::Pan))
         .collect()
 }

@@ -176,7 +176,7 @@ fn cond_start(b: &[u8]) -> usize {
 fn cond_is_production(cond: &str) -> Option<bool> {
     let w = words(cond);
     let env = env_of_words(&w)?;
-    let negated = cond.contains("!=") || cond.contains("!") && !cond.contains("!=") || w.iter().any(|x| x == "not");
+    let negated = cond.contains("!=") || cond.contains('!') && !cond.contains("!=") || w.iter().any(|x| x == "not");
     let prod = env == Env::Production;
     Some(prod != negated)
 }

@@ -1,7 +1,7 @@
 //! `test-card-in-production`: sandbox/test card numbers in production code paths.
 //!
 //! Candidates are validated card numbers (see `pan-in-source`) that are one of
-//! [`card::TEST_CARDS`](crate::probe::static_scan::card::TEST_CARDS): Exirom's four sandbox cards
+//! [`card::TEST_CARDS`]: Exirom's four sandbox cards
 //! and the well-known PSP test cards. Not reported: tests, docs, examples and logs (rule `skip`),
 //! files, sections and branches specific to a sandbox/dev/staging environment.
 

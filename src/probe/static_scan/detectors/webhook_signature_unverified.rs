@@ -2,7 +2,7 @@
 //! compares it with `==`/`===`/`equals` instead of a constant-time comparison.
 //!
 //! File-level. A *callback handler* is a route handler region (Express/Fastify/Koa routes, Flask/
-//! FastAPI decorators, Django views, Spring `@PostMapping`, Laravel controllers and routes, Rails
+//! `FastAPI` decorators, Django views, Spring `@PostMapping`, Laravel controllers and routes, Rails
 //! actions, Sinatra, Go `http.ResponseWriter` handlers, serverless handlers) that reads
 //! `transactionStatus`/`transactionId` and either is named or routed as a callback/webhook/notify/
 //! IPN endpoint or reads the incoming request body without calling the payment API itself (a
