@@ -26,6 +26,8 @@ pub const SKIP_DIRS: &[&str] = &[
     "bower_components",
     "jspm_packages",
     "vendor",
+    "_vendor",
+    "vendored",
     "third_party",
     "dist",
     "build",

@@ -258,6 +258,10 @@ const PLACEHOLDERS: &[&str] = &[
     "default",
     "sandbox_key",
     "put_",
+    "privatekey",
+    "private_key",
+    "apikey",
+    "api_key",
 ];
 const FAKE_WORDS: &[&str] = &[
     "golivefake",
@@ -324,7 +328,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         let text = view.text;
         let line_no = view.line_of(h.start);
         let line = view.line(line_no);
-        if is_comment_line(line, lang) && !matches!(lang, Lang::KeyValue | Lang::Shell) {
+        if is_comment_line(line, lang) && !matches!(lang, Lang::KeyValue | Lang::Shell) || view.in_docstring(h.start) {
             continue;
         }
         let rest = &text[h.start..];
@@ -545,7 +549,9 @@ fn value_after(
         return Some((start..start + end, true));
     }
     // Skip a closing quote or bracket of the key.
+    let mut key_closed = false;
     while i < b.len() && matches!(b[i], b'"' | b'\'' | b'`' | b']') {
+        key_closed |= b[i] != b']';
         i += 1;
     }
     while i < b.len() && b[i] == b' ' || i < b.len() && b[i] == b'\t' {
@@ -571,8 +577,7 @@ fn value_after(
         2
     } else if rest.starts_with('=')
         || rest.starts_with(':') && !rest.starts_with("::")
-        || rest.starts_with(',')
-            && (line[..kend].ends_with(['"', '\'']) || b.get(kend).is_some_and(|c| matches!(c, b'"' | b'\'')))
+        || rest.starts_with(',') && key_closed && first_call_argument(before_key)
         || rest.starts_with('(') && setter_like(&line[..kend])
     {
         1
@@ -650,7 +655,9 @@ fn value_after(
         let s = line_start + vstart + skip + 1;
         return Some((s..s + end, true));
     }
-    if !config && !key_in_string && lang != Lang::Shell {
+    // In code, an unquoted value is an expression, except inside the key's own string
+    // (`"Server=db;Password=…;"`, `"?api_key=…&"`).
+    if !config && (!key_in_string || key_closed) && lang != Lang::Shell {
         return None;
     }
     // Unquoted: to whitespace, comment, or a delimiter.
@@ -662,6 +669,12 @@ fn value_after(
     let end = rest.find(stop).unwrap_or(rest.len());
     let s = line_start + vstart;
     (end > 0).then_some((s..s + end, false))
+}
+
+/// Whether the quoted key is the first argument of a call (`define('KEY', …)`, `put("key", …)`,
+/// `setenv("KEY", …)`): `before_key` ends with the opening quote after `(`.
+fn first_call_argument(before_key: &str) -> bool {
+    before_key.trim_end_matches(['"', '\'']).trim_end().ends_with('(')
 }
 
 /// `setApiKey(`, `withSecret(`, `.apiKey(` (builders).
@@ -693,6 +706,11 @@ fn plausible(v: &str, strength: Strength, fake_ctx: bool) -> bool {
     if v.bytes().all(|c| c.is_ascii_digit()) || v.bytes().all(|c| c == v.as_bytes()[0]) {
         return false;
     }
+    // Names, not secrets: letters only (`AbstractBasicAuthHandler`, `_RSAPrivateKey`) — generated
+    // credentials of that length carry digits.
+    if n < 32 && v.bytes().all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'.')) {
+        return false;
+    }
     match strength {
         Strength::Strong => looks_random(v, false) || n >= 20,
         Strength::Weak => looks_random(v, true),
@@ -719,6 +737,10 @@ fn is_reference(v: &str) -> bool {
     let t = v.trim();
     // Publishable keys are public by design; Django marks its generated key as development-only.
     if t.starts_with("pk_live_") || t.starts_with("pk_test_") || t.starts_with("django-insecure-") {
+        return true;
+    }
+    // A regular expression (a token pattern), not a token.
+    if ["(?", "[^", "\\s", "\\d", "\\w", ".*", "\\b"].iter().any(|m| t.contains(m)) {
         return true;
     }
     t.starts_with(['$', '%', '!', '{', '<', '/', '~', '@'])
