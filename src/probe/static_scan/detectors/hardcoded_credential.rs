@@ -697,7 +697,12 @@ fn plausible(v: &str, strength: Strength, fake_ctx: bool) -> bool {
     if fake_ctx && has_fake_marker(v) {
         return false;
     }
-    if !golivefake && is_placeholder(v) {
+    // `GOLIVEFAKE` marks sample credentials (golive's fixtures and evaluation repos): outside
+    // tests and examples they stand for a real secret, whatever they look like.
+    if golivefake {
+        return !is_reference(v);
+    }
+    if is_placeholder(v) {
         return false;
     }
     if is_reference(v) {
@@ -708,7 +713,7 @@ fn plausible(v: &str, strength: Strength, fake_ctx: bool) -> bool {
     }
     // Names, not secrets: letters only (`AbstractBasicAuthHandler`, `_RSAPrivateKey`) — generated
     // credentials of that length carry digits.
-    if n < 32 && v.bytes().all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'.')) {
+    if n < 32 && !golivefake && v.bytes().all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'.' | b'-')) {
         return false;
     }
     match strength {

@@ -206,6 +206,10 @@ fn in_comparison_or_table(line: &str, pos: usize, len: usize) -> bool {
     if cmp(before) && !before.ends_with("=>") && !before.ends_with("->") {
         return true;
     }
+    // A match arm or map key: `TLSv1_0 => 0x0301`, `'TLSv1' => 'legacy'`.
+    if after.trim_start_matches(['"', '\'']).trim_start().starts_with("=>") {
+        return true;
+    }
     if after.starts_with("==")
         || after.starts_with("!=")
         || after.starts_with('<')
