@@ -543,19 +543,23 @@ pub fn indent(line: &str) -> usize {
 /// The function enclosing 0-based line `n`: (header line, last line), by indentation. `None` for
 /// top-level code.
 pub fn enclosing_function(view: &FileView<'_>, n: usize) -> Option<(usize, usize)> {
-    let ind = indent(view.line(n));
+    let mut ind = indent(view.line(n));
     let mut h = n;
-    let header = loop {
+    loop {
         let line = view.line(h);
         if !line.trim().is_empty() && (indent(line) < ind || h == n) && is_function_header(line) {
-            break h;
+            let end = block_end(view, h);
+            if end >= n {
+                return Some((h, end));
+            }
+            // A function that ends before `n` (a sibling): keep looking further out.
+            ind = indent(line).min(ind);
         }
         if h == 0 || n - h > 400 {
             return None;
         }
         h -= 1;
-    };
-    Some((header, block_end(view, header)))
+    }
 }
 
 /// Last line of the block that starts at 0-based line `header` (by indentation: the block ends

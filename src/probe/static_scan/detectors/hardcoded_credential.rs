@@ -447,6 +447,11 @@ fn assignment(view: &FileView<'_>, hit: Range<usize>, fake_ctx: bool) -> Option<
     if text[..ks].ends_with('"') && view.line_at(hit.start).trim_start().starts_with("variable") {
         return hcl_default(view, view.line_of(hit.start), key, fake_ctx);
     }
+    // Kubernetes/compose env entries: `- name: EXIROM_SECRET` then `value: …` on the next line.
+    let own_line = view.line_at(hit.start).trim_start().trim_start_matches("- ");
+    if own_line.starts_with("name:") && own_line.trim_end().trim_end_matches(['"', '\'']).ends_with(key) {
+        return named_value(view, view.line_of(hit.start), key, fake_ctx);
+    }
     // Cheap first: an assignment operator (or XML/ENV form) must follow the key.
     let after = text[ke..].trim_start_matches(['"', '\'', '`', ']', ' ', '\t']);
     let env_form = matches!(view.ctx.lang, Lang::Shell | Lang::Other | Lang::KeyValue);
@@ -507,6 +512,31 @@ fn hcl_default(view: &FileView<'_>, n: usize, name: &str, fake_ctx: bool) -> Opt
         return Some(Detection::sensitive(key_start..value.end, value, Sensitive::Secret));
     }
     None
+}
+
+/// The literal `value:` of a name/value pair whose `name: <name>` is on 0-based line `n`
+/// (Kubernetes `env` entries); `valueFrom:` and references are not literals.
+fn named_value(view: &FileView<'_>, n: usize, name: &str, fake_ctx: bool) -> Option<Detection> {
+    let strength = key_strength(name)?;
+    let i = n + 1;
+    let lr = view.line_range(i);
+    let line = &view.text[lr.clone()];
+    let t = line.trim_start();
+    let rest = t.strip_prefix("value:")?;
+    let v = rest.trim();
+    let (v, skip) = match v.chars().next() {
+        Some(q @ ('"' | '\'')) => {
+            let inner = &v[1..];
+            (&inner[..inner.find(q)?], 1)
+        }
+        _ => (v.split(" #").next().unwrap_or(v).trim_end(), 0),
+    };
+    if v.is_empty() || !plausible(v, strength, fake_ctx) {
+        return None;
+    }
+    let start = lr.start + (line.len() - rest.trim_start().len()) + skip;
+    let key_start = lr.start + (line.len() - t.len());
+    Some(Detection::sensitive(key_start..start + v.len(), start..start + v.len(), Sensitive::Secret))
 }
 
 /// The name of the HCL `variable "name" {` block enclosing 0-based line `n` (within 6 lines).
