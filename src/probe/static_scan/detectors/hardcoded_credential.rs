@@ -516,27 +516,26 @@ fn hcl_default(view: &FileView<'_>, n: usize, name: &str, fake_ctx: bool) -> Opt
 
 /// The literal `value:` of a name/value pair whose `name: <name>` is on 0-based line `n`
 /// (Kubernetes `env` entries); `valueFrom:` and references are not literals.
-fn named_value(view: &FileView<'_>, n: usize, name: &str, fake_ctx: bool) -> Option<Detection> {
+fn named_value(view: &FileView<'_>, name_line: usize, name: &str, fake_ctx: bool) -> Option<Detection> {
     let strength = key_strength(name)?;
-    let i = n + 1;
-    let lr = view.line_range(i);
+    let lr = view.line_range(name_line + 1);
     let line = &view.text[lr.clone()];
-    let t = line.trim_start();
-    let rest = t.strip_prefix("value:")?;
-    let v = rest.trim();
-    let (v, skip) = match v.chars().next() {
-        Some(q @ ('"' | '\'')) => {
-            let inner = &v[1..];
-            (&inner[..inner.find(q)?], 1)
+    let entry = line.trim_start();
+    let rest = entry.strip_prefix("value:")?;
+    let raw = rest.trim();
+    let (value, skip) = match raw.chars().next() {
+        Some(quote @ ('"' | '\'')) => {
+            let inner = &raw[1..];
+            (&inner[..inner.find(quote)?], 1)
         }
-        _ => (v.split(" #").next().unwrap_or(v).trim_end(), 0),
+        _ => (raw.split(" #").next().unwrap_or(raw).trim_end(), 0),
     };
-    if v.is_empty() || !plausible(v, strength, fake_ctx) {
+    if value.is_empty() || !plausible(value, strength, fake_ctx) {
         return None;
     }
     let start = lr.start + (line.len() - rest.trim_start().len()) + skip;
-    let key_start = lr.start + (line.len() - t.len());
-    Some(Detection::sensitive(key_start..start + v.len(), start..start + v.len(), Sensitive::Secret))
+    let key_start = lr.start + (line.len() - entry.len());
+    Some(Detection::sensitive(key_start..start + value.len(), start..start + value.len(), Sensitive::Secret))
 }
 
 /// The name of the HCL `variable "name" {` block enclosing 0-based line `n` (within 6 lines).
