@@ -182,7 +182,10 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
             continue;
         }
         let above: String = (r.start.saturating_sub(3)..r.start).map(|i| view.line(i)).collect::<Vec<_>>().join("\n");
-        let delegated = file_verified || names_verifier(&text) || names_verifier(&above);
+        // Middleware on the route (`router.post('/cb', exiromSignature, …)`) or a verifier anywhere.
+        let route_middleware =
+            words(marker).iter().any(|w| matches!(w.as_str(), "checksum" | "signature" | "hmac" | "signed"));
+        let delegated = file_verified || route_middleware || names_verifier(&text) || names_verifier(&above);
         let lower = text.to_ascii_lowercase();
         let reads_header = lower.contains("x-checksum") || lower.contains("x_checksum") || lower.contains("xchecksum");
         if reads_header {
