@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use regex::Regex;
 use toml::de::DeValue;
 
-use super::rule::{Allow, Examples, Origin, ProbeKind, Rule, Severity, StaticSpec, is_kebab_id};
+use super::rule::{Allow, Example, Examples, Origin, ProbeKind, Rule, Severity, StaticSpec, is_kebab_id};
 use crate::diag::Problem;
 use crate::tomlread::{Doc, Table};
 
@@ -300,13 +300,8 @@ fn parse_static(t: &Table<'_, '_>, out: &mut Vec<Problem>) -> StaticSpec {
     });
     let examples = t.table("examples", out).map(|e| {
         let ex = Examples {
-            matching: e.strs("match", out).unwrap_or_default().into_iter().map(toml::Spanned::into_inner).collect(),
-            non_matching: e
-                .strs("no-match", out)
-                .unwrap_or_default()
-                .into_iter()
-                .map(toml::Spanned::into_inner)
-                .collect(),
+            matching: examples(&e, "match", out),
+            non_matching: examples(&e, "no-match", out),
             path: e.str("path", out).map(toml::Spanned::into_inner),
         };
         e.deny_unknown(&["match", "no-match", "path"], out);
@@ -322,6 +317,41 @@ fn parse_static(t: &Table<'_, '_>, out: &mut Vec<Problem>) -> StaticSpec {
         allow: allow.unwrap_or_default(),
         examples: examples.unwrap_or_default(),
     }
+}
+
+/// `[rule.examples] match`/`no-match`: strings, or `{ path = "…", text = "…" }` tables.
+fn examples(e: &Table<'_, '_>, key: &str, out: &mut Vec<Problem>) -> Vec<Example> {
+    let Some(v) = e.raw(key) else {
+        return Vec::new();
+    };
+    let items: Vec<&toml::Spanned<DeValue<'_>>> = match v.get_ref() {
+        DeValue::Array(items) => items.iter().collect(),
+        _ => vec![v],
+    };
+    let mut res = Vec::with_capacity(items.len());
+    for item in items {
+        match item.get_ref() {
+            DeValue::String(s) => res.push(Example { text: s.to_string(), path: None }),
+            DeValue::Table(_) => {
+                if let Some(t) = e.sub(key, item, out) {
+                    let text = t.req_str("text", out).map(toml::Spanned::into_inner);
+                    let path = t.str("path", out).map(toml::Spanned::into_inner);
+                    t.deny_unknown(&["text", "path"], out);
+                    if let Some(text) = text {
+                        res.push(Example { text, path });
+                    }
+                }
+            }
+            _ => out.push(
+                Problem::at(
+                    item.span(),
+                    format!("`examples.{key}` entries must be strings or {{ path, text }} tables"),
+                )
+                .label("expected a string or a table"),
+            ),
+        }
+    }
+    res
 }
 
 fn check_regex(p: &toml::Spanned<String>, out: &mut Vec<Problem>) {

@@ -96,13 +96,25 @@ pub enum Origin {
 }
 
 /// Examples a static rule must (and must not) match; `golive rules test` runs them.
+///
+/// In TOML each entry is a string, or a table `{ path = ".env.production", text = "…" }` for an
+/// example that must be scanned as a particular file (environment-aware rules look at the path).
 #[derive(Debug, Clone, Default)]
 pub struct Examples {
-    /// Lines (or whole snippets) the rule must flag.
-    pub matching: Vec<String>,
-    /// Lines the rule must stay silent on.
-    pub non_matching: Vec<String>,
-    /// File path the examples are scanned as (some rules look at the path); default `src/app.js`.
+    /// Snippets (one line or a whole file) the rule must flag.
+    pub matching: Vec<Example>,
+    /// Snippets the rule must stay silent on.
+    pub non_matching: Vec<Example>,
+    /// File path the examples are scanned as unless they name their own; default `src/app.js`.
+    pub path: Option<String>,
+}
+
+/// One example snippet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Example {
+    /// The text scanned.
+    pub text: String,
+    /// The path it is scanned as (overrides [`Examples::path`]).
     pub path: Option<String>,
 }
 
@@ -169,9 +181,10 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The first link in the docs (the Exirom page it cites), for "fix" links in reports.
+    /// The Exirom page the docs cite (the first `https://developers.exirom.com` link, else the
+    /// first link), for "fix" links in reports.
     pub fn docs_url(&self) -> Option<&str> {
-        let start = self.docs.find("https://")?;
+        let start = self.docs.find("https://developers.exirom.com").or_else(|| self.docs.find("https://"))?;
         let rest = &self.docs[start..];
         let end =
             rest.find(|c: char| c.is_whitespace() || matches!(c, ')' | '>' | ']' | '"' | '\'')).unwrap_or(rest.len());

@@ -7,5 +7,6 @@ mod common;
 mod exit_codes;
 mod reports;
 mod sandbox;
+mod scan;
 mod simulator;
 mod webhook;

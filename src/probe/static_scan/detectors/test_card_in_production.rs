@@ -1,0 +1,45 @@
+//! `test-card-in-production`: sandbox/test card numbers in production code paths.
+//!
+//! Candidates are validated card numbers (see `pan-in-source`) that are one of
+//! [`card::TEST_CARDS`]: Exirom's four sandbox cards
+//! and the well-known PSP test cards. Not reported: tests, docs, examples and logs (rule `skip`),
+//! files, sections and branches specific to a sandbox/dev/staging environment.
+
+use std::ops::Range;
+
+use super::code::{env_of_words, section_env};
+use super::{Detection, Detector, FileView};
+use crate::probe::static_scan::card;
+use crate::probe::static_scan::context::Env;
+use crate::probe::static_scan::mask::Sensitive;
+
+/// The detector.
+pub(crate) const DETECTOR: Detector = Detector {
+    name: "test-card-in-production",
+    file_level: false,
+    keywords: &[],
+    finder: Some(card::candidates),
+    detect,
+};
+
+fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
+    if view.ctx.is_non_production() || in_sandbox_path(view.path) {
+        return Vec::new();
+    }
+    hits.iter()
+        .filter_map(|h| card::validate(view.text, h.clone()))
+        .filter(|p| card::is_test_card(&p.digits) && !super::pan_in_source::is_display_example(view, p.range.start))
+        .filter(|p| {
+            view.ctx.is_production() || section_env(view, view.line_of(p.range.start)) != Some(Env::NonProduction)
+        })
+        .map(|p| Detection::sensitive(p.range.clone(), p.range, Sensitive::Pan))
+        .collect()
+}
+
+/// A file under a sandbox/dev/mock/seed directory or named so (`scripts/seed-sandbox.js`).
+fn in_sandbox_path(path: &str) -> bool {
+    let w: Vec<String> =
+        path.split(['/', '.', '-', '_']).filter(|t| !t.is_empty()).map(str::to_ascii_lowercase).collect();
+    env_of_words(&w) == Some(Env::NonProduction)
+        || w.iter().any(|x| matches!(x.as_str(), "seed" | "seeds" | "stub" | "stubs"))
+}
