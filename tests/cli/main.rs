@@ -5,3 +5,6 @@
 
 mod common;
 mod exit_codes;
+mod sandbox;
+mod simulator;
+mod webhook;
