@@ -1,10 +1,13 @@
-//! `golive rules [ID]`: list the checklist's rules, print one rule's docs, or the checklist map.
+//! `golive rules [ID]`: list the checklist's rules, print one rule's docs, or the checklist map;
+//! `golive rules test [FILE.toml]` runs rule examples.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
-use crate::checklist::Checklist;
+use crate::checklist::{Checklist, Origin, ProbeKind, Rule};
 use crate::cli::{Global, RulesArgs};
 use crate::error::Error;
+use crate::probe::static_scan::{self, ExampleFailure};
 use crate::{ExitStatus, commands, output};
 
 /// Prints the rule list, one rule's docs, or the checklist with its rules.
@@ -12,6 +15,9 @@ use crate::{ExitStatus, commands, output};
 /// # Errors
 /// An unknown rule id, or an invalid user checklist.
 pub fn run(global: &Global, args: &RulesArgs) -> Result<ExitStatus, Error> {
+    if args.id.as_deref() == Some("test") {
+        return test(args.file.as_deref());
+    }
     let (_, checklist) = commands::load_inputs(global, std::path::Path::new("."))?;
     let text = match (&args.id, args.checklist) {
         (Some(id), _) => rule_docs(&checklist, id)?,
@@ -20,6 +26,84 @@ pub fn run(global: &Global, args: &RulesArgs) -> Result<ExitStatus, Error> {
     };
     output::write_stdout(&text);
     Ok(ExitStatus::Pass)
+}
+
+/// `golive rules test [FILE.toml]`: loads FILE as a user checklist (on top of the built-in one)
+/// and runs the `[rule.examples]` of its static rules; without FILE, runs the built-in rules'
+/// examples. Prints one line per rule and every wrong example (masked); exit 1 when any is wrong.
+fn test(file: Option<&Path>) -> Result<ExitStatus, Error> {
+    let mut checklist = Checklist::builtin().clone();
+    let rules: Vec<Rule> = match file {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(Error::usage(
+                    format!("checklist file {} does not exist", path.display()),
+                    "give the path of a TOML file with [[rule]] entries: golive rules test my-rules.toml",
+                ));
+            }
+            checklist.extend_from_file(path)?;
+            checklist
+                .rules
+                .iter()
+                .filter(|r| r.probe == ProbeKind::Static && matches!(&r.origin, Origin::User(p) if p == path))
+                .cloned()
+                .collect()
+        }
+        None => checklist.rules.iter().filter(|r| r.probe == ProbeKind::Static).cloned().collect(),
+    };
+    let (text, failed, total) = test_report(&rules);
+    if total == 0 {
+        let name = file.map_or_else(|| "the built-in checklist".to_string(), |p| p.display().to_string());
+        return Err(Error::usage(
+            format!("{name} has no static rules with [rule.examples]"),
+            "add match = [\"…\"] and no-match = [\"…\"] under [rule.examples] of each static rule",
+        ));
+    }
+    output::write_stdout(&text);
+    Ok(if failed == 0 { ExitStatus::Pass } else { ExitStatus::Fail })
+}
+
+/// The report of `rules test`: (text, wrong examples, examples run).
+pub fn test_report(rules: &[Rule]) -> (String, usize, usize) {
+    let mut out = String::new();
+    let (mut failed, mut total) = (0, 0);
+    for r in rules {
+        let (failures, n) = static_scan::run_examples(r);
+        total += n;
+        failed += failures.len();
+        if failures.is_empty() {
+            let _ = writeln!(out, "ok    {} ({n} examples)", r.id);
+            continue;
+        }
+        let _ = writeln!(out, "FAIL  {} ({} of {n} examples wrong)", r.id, failures.len());
+        for f in &failures {
+            write_failure(&mut out, f);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{}: {total} examples, {failed} wrong, in {} rule{}",
+        if failed == 0 { "PASS" } else { "FAIL" },
+        rules.len(),
+        if rules.len() == 1 { "" } else { "s" }
+    );
+    (out, failed, total)
+}
+
+fn write_failure(out: &mut String, f: &ExampleFailure) {
+    if f.index == 0 {
+        let _ = writeln!(out, "      {}", f.masked_text);
+        return;
+    }
+    let what = if f.should_match { "match example" } else { "no-match example" };
+    let verdict = if f.should_match { "was not flagged" } else { "was flagged" };
+    let _ = writeln!(out, "      {what} #{} (scanned as {}) {verdict}:", f.index, f.path);
+    for line in f.masked_text.lines().take(8) {
+        let _ = writeln!(out, "        | {line}");
+    }
+    for at in &f.flagged {
+        let _ = writeln!(out, "        flagged at {at}");
+    }
 }
 
 /// One line per rule: id, probe, severity, title.

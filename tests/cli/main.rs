@@ -6,5 +6,6 @@
 mod common;
 mod exit_codes;
 mod sandbox;
+mod scan;
 mod simulator;
 mod webhook;
