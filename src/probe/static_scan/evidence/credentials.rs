@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::super::detectors::code::is_comment_line;
-use super::{Evidence, Fact, Judgement, Repo, Scope, SiteKind, literal_after, places};
+use super::{ENV_READ, Evidence, Fact, Judgement, Repo, Scope, SiteKind, literal_after, places};
 
 pub(super) const EVIDENCE: Evidence =
     Evidence { name: "credentials-from-env", keywords: &["merchantkey", "merchantsecret", "merchant_key", "merchant_secret", "merchant-key", "merchant-secret"], collect, judge };
@@ -29,16 +29,6 @@ pub(super) const EVIDENCE: Evidence =
 static CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)merchant[_.-]?(?:key|secret)|exirom[_.-]?(?:api[_.-]?)?(?:key|secret|password|credentials?)(?-u:\b)")
         .expect("a literal regex that is tested")
-});
-
-static ENV_READ: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"process\.env|import\.meta\.env|os\.environ|os\.getenv|getenv\s*\(|(?-u:\b)env\s*\(|ENV\s*(?:\.fetch|\[)",
-        r"|System\.getenv|Environment\.GetEnvironmentVariable|\$_ENV|\$_SERVER|os\.Getenv|os\.LookupEnv|viper\.Get|Deno\.env",
-        r"|\$\{\s*[A-Za-z_][A-Za-z0-9_.:-]*\s*\}|\{\{[^}]*\}\}|valueFrom|secretKeyRef|secretRef|Configuration\s*\[|GetSection\s*\(",
-        r"|@Value\s*\(|Rails\.application\.credentials|credentials\.dig|EnvironmentVariable",
-    ))
-    .expect("a literal regex that is tested")
 });
 
 static STORE: LazyLock<Regex> = LazyLock::new(|| {
@@ -147,6 +137,7 @@ mod tests {
             ("Exirom/Options.cs", "var secret = Environment.GetEnvironmentVariable(\"EXIROM_MERCHANT_SECRET\");\n"),
             ("k8s/deployment.yaml", "        - name: EXIROM_MERCHANT_SECRET\n          valueFrom:\n            secretKeyRef:\n              name: exirom\n"),
             ("src/secrets.ts", "const exirom = await sm.getSecretValue({ SecretId: 'exirom/merchant' }); // merchantSecret\n"),
+            ("src/exirom/config.ts", "export const exirom = { merchantSecret: requireEnv('EXIROM_MERCHANT_SECRET') };\n"),
             ("config/custom-environment-variables.json", "{ \"exirom\": { \"merchantSecret\": \"EXIROM_MERCHANT_SECRET\" } }\n"),
         ] {
             let (status, msg, f) = run("credentials-from-env", &[AUTH, (path, src)]);

@@ -3,8 +3,8 @@
 //!
 //! Collected per file of the integration that names the callback fields (code, SQL migrations,
 //! ORM schemas), outside comments:
-//! * `dedup`: a key or lookup built from both the transaction id and the status, next to a
-//!   deduplication verb within three lines (`seen.has(`, `processed`, `exists`, `SETNX`/`NX`,
+//! * `dedup`: a deduplication step given a key built from both the transaction id and the
+//!   status (on its line, the line before, or the next three) (`seen.has(`, `processed`, `exists`, `SETNX`/`NX`,
 //!   `ON CONFLICT`, `INSERT IGNORE`, `firstOrCreate`, `get_or_create`, `putIfAbsent`,
 //!   `LoadOrStore`, `unique`), or a unique constraint over both columns
 //!   (`UNIQUE (transaction_id, transaction_status)`, `@@unique([transactionId, transactionStatus])`,
@@ -50,6 +50,9 @@ static DEDUP: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a literal regex that is tested")
 });
 
+static ASSIGN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\s*[\w$.]+\s*(?::=|=[^=])|^\s*(?:const|let|var|val|final)\s").expect("a literal regex that is tested"));
+
 static STALE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)status_?weights?|(?-u:\b)weights?(?-u:\b)|(?-u:\b)rank|precedence|status_?order|(?-u:\b)priority(?-u:\b)|is_?stale",
@@ -64,24 +67,35 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     let lang = scope.lang();
     let total = view.line_count();
     let live = |n: usize| !is_comment_line(view.line(n), lang);
-    let window = |n: usize, r: usize| (n.saturating_sub(r)..(n + r + 1).min(total)).filter(|&i| live(i)).map(|i| view.line(i)).collect::<Vec<_>>();
     let start = |n: usize| view.line_range(n).start + (view.line(n).len() - view.line(n).trim_start().len());
     let mut dedup_found = false;
     let mut id_only = Vec::new();
     for n in 0..total {
         let line = view.line(n);
-        if !live(n) || !TX_ID.is_match(line) {
+        if !live(n) || !DEDUP.is_match(line) {
             continue;
         }
-        let near = window(n, 3);
-        let verb = near.iter().any(|l| DEDUP.is_match(l));
-        if !verb {
+        // The deduplicating line with the key it is given: an assignment on the line before (a key
+        // built there), and the rest of a call that continues on the next lines.
+        let mut near = String::from(line);
+        if n > 0 && live(n - 1) && ASSIGN.is_match(view.line(n - 1)) {
+            near = format!("{}\n{near}", view.line(n - 1));
+        }
+        let mut depth = paren_depth(line);
+        let mut i = n + 1;
+        while depth > 0 && i < total && i <= n + 4 {
+            near.push('\n');
+            near.push_str(view.line(i));
+            depth += paren_depth(view.line(i));
+            i += 1;
+        }
+        if !TX_ID.is_match(&near) {
             continue;
         }
-        if STATUS.is_match(line) || window(n, 2).iter().any(|l| STATUS.is_match(l) && DEDUP.is_match(l)) {
+        if STATUS.is_match(&near) {
             out.push(scope.fact("dedup", start(n)));
             dedup_found = true;
-        } else if DEDUP.is_match(line) && scope.is_code() {
+        } else if scope.is_code() {
             id_only.push(start(n));
         }
     }
@@ -95,6 +109,15 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
             out.push(scope.fact("stale", start(n)));
         }
     }
+}
+
+/// Opening minus closing brackets on a line.
+fn paren_depth(line: &str) -> i32 {
+    line.bytes().map(|b| match b {
+        b'(' | b'[' | b'{' => 1,
+        b')' | b']' | b'}' => -1,
+        _ => 0,
+    }).sum()
 }
 
 fn judge(repo: &Repo<'_>) -> Judgement {

@@ -22,22 +22,13 @@ use regex::Regex;
 
 use super::super::context::Env;
 use super::super::detectors::code::is_comment_line;
-use super::{Evidence, Fact, Judgement, Located, Repo, Scope, SiteKind, literal_after, places};
+use super::{ENV_READ, Evidence, Fact, Judgement, Located, Repo, Scope, SiteKind, literal_after, places};
 
 pub(super) const EVIDENCE: Evidence =
     Evidence { name: "production-merchant-ids", keywords: &["exirom_mid", "exirom_account", "merchantkey", "merchant_key"], collect, judge };
 
 static ID_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:exirom[_.-]?)?(?:mid|account[_-]?id|merchant[_-]?id)(?-u:\b)").expect("a literal regex that is tested")
-});
-
-static ENV_READ: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"process\.env|import\.meta\.env|os\.environ|os\.getenv|getenv\s*\(|(?-u:\b)env\s*\(|ENV\s*(?:\.fetch|\[)",
-        r"|System\.getenv|Environment\.GetEnvironmentVariable|\$_ENV|os\.Getenv|os\.LookupEnv|requireEnv|require_env|mustEnv",
-        r"|\$\{\s*[A-Za-z_][A-Za-z0-9_.:-]*\s*\}|\{\{[^}]*\}\}|valueFrom|Configuration\s*\[|@Value\s*\(",
-    ))
-    .expect("a literal regex that is tested")
 });
 
 fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {

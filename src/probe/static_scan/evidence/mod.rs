@@ -378,6 +378,22 @@ pub(crate) fn literal_after(line: &str, key_end: usize) -> Option<std::ops::Rang
     bare_ok.then_some(i..end)
 }
 
+/// An environment or secrets-store read on a line: `process.env`, `os.environ`, `getenv`,
+/// `System.getenv`, `ENV[…]`, `Environment.GetEnvironmentVariable`, `os.Getenv`, Laravel `env()`,
+/// `${VAR}`/`{{ … }}` placeholders, Kubernetes `valueFrom`/`secretKeyRef`, .NET `Configuration[…]`,
+/// Spring `@Value`, Rails credentials, or a helper given an environment variable's name
+/// (`requireEnv('EXIROM_MID')`).
+pub(crate) static ENV_READ: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(concat!(
+        r"process\.env|import\.meta\.env|os\.environ|os\.getenv|getenv\s*\(|(?-u:\b)env\s*\(|ENV\s*(?:\.fetch|\[)",
+        r"|System\.getenv|Environment\.GetEnvironmentVariable|\$_ENV|\$_SERVER|os\.Getenv|os\.LookupEnv|viper\.Get|Deno\.env",
+        r"|\$\{\s*[A-Za-z_][A-Za-z0-9_.:-]*\s*\}|\{\{[^}]*\}\}|valueFrom|secretKeyRef|secretRef|Configuration\s*\[|GetSection\s*\(",
+        r"|@Value\s*\(|Rails\.application\.credentials|credentials\.dig|EnvironmentVariable",
+        r"|\(\s*[\x22'][A-Z][A-Z0-9]*_[A-Z0-9_]+[\x22']\s*[,)]",
+    ))
+    .expect("a literal regex that is tested")
+});
+
 /// A place a judgement points at.
 #[derive(Debug, Clone)]
 pub(crate) struct Located {
