@@ -28,7 +28,7 @@ use regex::Regex;
 use super::{Evidence, Fact, Judgement, Located, Repo, Scope};
 
 pub(super) const EVIDENCE: Evidence =
-    Evidence { name: "alerting-thresholds", keywords: &["alert", "alarm", "monitor"], collect, judge };
+    Evidence { name: "alerting-thresholds", keywords: &["alert", "alarm", "monitor", "condition:", "prometheusrule", "grafana_rule_group"], collect, judge };
 
 /// The thresholds, in the guide's order.
 const THRESHOLDS: [&str; 5] = [

@@ -24,7 +24,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::super::detectors::code::is_comment_line;
+use super::super::detectors::code::{code_mask, is_comment_line};
 use super::{Evidence, Fact, Judgement, Located, Repo, Scope, SiteKind, places};
 
 pub(super) const EVIDENCE: Evidence = Evidence {
@@ -55,7 +55,7 @@ static ASSIGN: LazyLock<Regex> =
 
 static STALE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)status_?weights?|(?-u:\b)weights?(?-u:\b)|(?-u:\b)rank|precedence|status_?order|(?-u:\b)priority(?-u:\b)|is_?stale",
+        r"(?i)status_?weights?|(?:^|[^a-z])weights?(?-u:\b)|(?:^|[^a-z])rank(?:s|ing)?(?-u:\b)|precedence|status_?order|(?-u:\b)priority(?-u:\b)|is_?stale",
         r"|(?-u:\b)stale|out_?of_?order|is_?final|is_?terminal|(?-u:\b)terminal|final_?statuses|can_?transition|allowed_?transitions",
         r"|(?-u:\b)transitions?(?-u:\b)|monoton|regress|downgrade",
     ))
@@ -105,8 +105,10 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
         }
     }
     if scope.is_code() && TX_STATUS.is_match(view.text) {
-        if let Some(n) = (0..total).find(|&n| live(n) && STALE.is_match(view.line(n))) {
-            out.push(scope.fact("stale", start(n)));
+        // The first guard in code (not in a comment or a log message).
+        let mask = code_mask(view.text, lang);
+        if let Some(m) = STALE.find_iter(view.text).find(|m| mask.get(m.end() - 1).copied().unwrap_or(false) && live(view.line_of(m.start()))) {
+            out.push(scope.fact("stale", start(view.line_of(m.start()))));
         }
     }
 }

@@ -394,6 +394,16 @@ pub(crate) static ENV_READ: std::sync::LazyLock<regex::Regex> = std::sync::LazyL
     .expect("a literal regex that is tested")
 });
 
+/// Line `n` with everything that is not code (strings, comments) blanked, given the file's
+/// [`code_mask`](super::detectors::code::code_mask).
+pub(crate) fn code_of_line(view: &FileView<'_>, mask: &[bool], n: usize) -> String {
+    let r = view.line_range(n);
+    view.text[r.clone()]
+        .char_indices()
+        .map(|(i, c)| if mask.get(r.start + i).copied().unwrap_or(true) { c } else { ' ' })
+        .collect()
+}
+
 /// A place a judgement points at.
 #[derive(Debug, Clone)]
 pub(crate) struct Located {

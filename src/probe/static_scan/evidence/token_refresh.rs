@@ -19,8 +19,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::super::detectors::code::is_comment_line;
-use super::{Evidence, Fact, Judgement, Located, Repo, Scope, SiteKind, places};
+use super::super::detectors::code::{code_mask, is_comment_line};
+use super::{Evidence, Fact, Judgement, Located, Repo, Scope, SiteKind, code_of_line, places};
 
 pub(super) const EVIDENCE: Evidence = Evidence { name: "token-refresh", keywords: &[], collect, judge };
 
@@ -58,6 +58,10 @@ static MARGIN: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a literal regex that is tested")
 });
 
+static COMPARE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[<>]|(?i)before|after|compare|(?-u:\b)if(?-u:\b)|unless").expect("a literal regex that is tested")
+});
+
 fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     if !scope.is_code() || !scope.has(&[SiteKind::Auth]) {
         return;
@@ -72,7 +76,15 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     };
     let auth = scope.of(&[SiteKind::Auth]).next().map_or(0, |s| s.offset);
     let at = |n: Option<usize>| n.map_or(auth, |n| view.line_range(n).start + (view.line(n).len() - view.line(n).trim_start().len()));
-    let (cache, expiry, margin) = (find(&CACHE), find(&EXPIRY), find(&MARGIN));
+    // The margin is best shown where the expiry is compared.
+    let mask = code_mask(view.text, lang);
+    let margin = (0..view.line_count())
+        .find(|&n| {
+            let l = view.line(n);
+            !is_comment_line(l, lang) && MARGIN.is_match(l) && COMPARE.is_match(&code_of_line(view, &mask, n))
+        })
+        .or_else(|| find(&MARGIN));
+    let (cache, expiry) = (find(&CACHE), find(&EXPIRY));
     let fact = match (cache, expiry, margin) {
         (Some(_), Some(_), Some(m)) => scope.fact("fresh", at(Some(m))),
         (Some(_), Some(e), None) => scope.fact("no-margin", at(Some(e))),
