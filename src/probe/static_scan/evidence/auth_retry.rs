@@ -36,7 +36,7 @@ static DISCARD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)(?:token|jwt|bearer|auth)\w*\s*=\s*(?:null|None|nil|undefined|0|false|String\.Empty|string\.Empty)(?-u:\b)",
         r"|(?:token|jwt|bearer|auth)\w*\s*=\s*(?:''|\x22\x22)|(?:token|jwt)\w*\s*=\s*await|expir\w*\s*=\s*(?:0|null|None|nil)(?-u:\b)",
-        r"|invalidate|evict|\.clear\s*\(|\.delete\s*\(|\.remove\s*\(|reset\w*\s*\(|forget\s*\(|unset\s*\(|\.Store\s*\(\s*\x22\x22",
+        r"|invalidate|evict|\.clear\s*\(|\.delete\s*\(|\.remove\s*\(|(?:forget|clear|drop|discard|expire|reset|wipe|unset)\w*\s*\(|\.Store\s*\(\s*\x22\x22",
         r"|force_?refresh|refresh\w*\s*\(\s*(?:true|force)|re_?auth|re-?authenticate|authenticate\s*\(|login\s*\(|renew\w*\s*\(",
         r"|refresh_?token\s*\(|new_?token\s*\(|fetch_?token\s*\(\s*(?:true|force)|\.token\s*\(\s*(?:true|force)",
     ))
