@@ -67,7 +67,7 @@ static PARTS: LazyLock<Vec<Vec<Regex>>> = LazyLock::new(|| {
             r(window_15m),
         ],
         vec![
-            r(r"(?i)latency|duration|response_?time|response time|elapsed|(?-u:\b)seconds(?-u:\b)"),
+            r(r"(?i)latency|duration|response|elapsed|seconds|_ms(?-u:\b)|millis"),
             r(r"(?i)(?-u:\b)avg|average|mean|_sum(?-u:\b)|_count(?-u:\b)"),
             r(r"(?i)>\s*=?\s*5(?:\.0+)?(?:\s*s)?(?-u:\b)|(?-u:\b)5000(?-u:\b)|threshold\s*[:=]\s*5(?:\.0+)?(?-u:\b)|critical[\x22']?\s*[:=]\s*5(?:\.0+)?(?-u:\b)"),
         ],
