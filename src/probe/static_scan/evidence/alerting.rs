@@ -28,7 +28,7 @@ use regex::Regex;
 use super::{Evidence, Fact, Judgement, Located, Repo, Scope};
 
 pub(super) const EVIDENCE: Evidence =
-    Evidence { name: "alerting-thresholds", keywords: &["alert", "alarm", "monitor", "condition:", "prometheusrule", "grafana_rule_group"], collect, judge };
+    Evidence { name: "alerting-thresholds", keywords: &["alert", "alarm", "monitor", "condition:", "\"condition\"", "prometheusrule", "grafana_rule_group"], collect, judge };
 
 /// The thresholds, in the guide's order.
 const THRESHOLDS: [&str; 5] = [
@@ -43,7 +43,7 @@ static ALERT_FILE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?m)^\s*-?\s*alert:\s*\S|kind:\s*PrometheusRule|\x22alert\x22\s*:\s*\{|resource\s+\x22(?:datadog_monitor|aws_cloudwatch_metric_alarm",
         r"|grafana_rule_group|newrelic_\w*alert\w*)\x22|AWS::CloudWatch::Alarm|cloudwatch\.Alarm\s*\(|\x22type\x22\s*:\s*\x22(?:metric|query|log|service check|event) alert\x22",
-        r"|^\s*condition:\s*\S",
+        r"|^\s*condition:\s*\S|\x22condition\x22\s*:\s*\x22",
     ))
     .expect("a literal regex that is tested")
 });
@@ -52,7 +52,7 @@ static ALERT_FILE: LazyLock<Regex> = LazyLock::new(|| {
 static BLOCK_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"^\s*-\s*alert:|^\s*resource\s+\x22|^\s*Type:\s*[\x22']?AWS::CloudWatch::Alarm|^\s*\x22Type\x22\s*:\s*\x22AWS::CloudWatch::Alarm",
-        r"|^\s*-\s*(?:uid|title):|^\s*\x22alert\x22\s*:\s*\{|^\s*\x22name\x22\s*:|new\s+\w*\.?Alarm\s*\(",
+        r"|^\s*-\s*(?:uid|title):|^\s*\x22alert\x22\s*:\s*\{|^\s*\x22(?:name|title)\x22\s*:|new\s+\w*\.?Alarm\s*\(",
     ))
     .expect("a literal regex that is tested")
 });

@@ -8,11 +8,12 @@
 //!   lookups, the production branch of a ternary, hard-coded base URLs);
 //! * `sandbox`: the sandbox host where only non-production environments use it.
 //!
-//! Judged: production URL and no sandbox-for-production → pass; sandbox-for-production and no
-//! production URL anywhere → `fail` (the rule is error severity: only the sandbox host is
-//! configured for production, the pair of `sandbox-url`); both → `warn` (conflicting
-//! configuration); neither → `warn`: the base URL comes from outside the repository, so golive
-//! cannot see what production uses.
+//! Judged, with production-specific configuration (a production file or section) overriding
+//! shared defaults (generic files, code fallbacks), as every configuration system does:
+//! the production host wins → pass; only the sandbox host for production → `fail` (the rule is
+//! error severity; the pair of `sandbox-url`); both at the same level → `warn` (conflicting);
+//! neither → `warn`: the base URL comes from outside the repository, so golive cannot see what
+//! production uses.
 //! See: API.md §1; Going to Production ("API base URL points to https://api.exirom.com/api").
 
 use std::ops::Range;
@@ -73,45 +74,61 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     if !repo.has_integration() {
         return Repo::no_integration();
     }
-    let prod = repo.located("prod", "api.exirom.com");
-    let sandbox_prod = repo.located("sandbox-prod", "sandbox host for production");
-    match (prod.is_empty(), sandbox_prod.is_empty()) {
-        (false, true) => Judgement::found("production uses https://api.exirom.com/api", prod),
-        (true, false) => Judgement::missing(
+    // Production-specific configuration (a production file or section) overrides shared defaults
+    // (generic files, code fallbacks), as in every configuration system.
+    let split = |tag: &'static str, note: &str| -> (Vec<Located>, Vec<Located>) {
+        let (specific, shared): (Vec<_>, Vec<_>) = repo.facts(tag).partition(|(_, f)| f.env == Env::Production);
+        let loc = |v: Vec<(&super::FileEvidence, &super::Fact)>| v.into_iter().map(|(f, x)| Located::new(&f.path, &x.mark, note)).collect();
+        (loc(specific), loc(shared))
+    };
+    let (prod_specific, prod_shared) = split("prod", "api.exirom.com");
+    let (sandbox_specific, sandbox_shared) = split("sandbox-prod", "sandbox host for production");
+    let conflict = |prod: &[Located], sandbox: Vec<Located>| Judgement::Missing {
+        status: Status::Warn,
+        message: format!(
+            "production points at api.exirom.com ({}), but the sandbox host is also configured as production's value ({}): keep one production base URL",
+            places(prod),
+            places(&sandbox)
+        ),
+        at: sandbox.into_iter().chain(prod.iter().cloned()).collect(),
+    };
+    let only_sandbox = |sandbox: Vec<Located>| {
+        Judgement::missing(
             format!(
                 "only the sandbox host is configured for production ({}): set https://api.exirom.com/api for production (see sandbox-url)",
-                places(&sandbox_prod)
+                places(&sandbox)
             ),
-            sandbox_prod,
+            sandbox,
+        )
+    };
+    if !sandbox_specific.is_empty() {
+        return if prod_specific.is_empty() { only_sandbox(sandbox_specific) } else { conflict(&prod_specific, sandbox_specific) };
+    }
+    if !prod_specific.is_empty() {
+        return Judgement::found("production uses https://api.exirom.com/api", prod_specific);
+    }
+    if !sandbox_shared.is_empty() {
+        return if prod_shared.is_empty() { only_sandbox(sandbox_shared) } else { conflict(&prod_shared, sandbox_shared) };
+    }
+    if !prod_shared.is_empty() {
+        return Judgement::found("production uses https://api.exirom.com/api", prod_shared);
+    }
+    let mut at: Vec<Located> = repo
+        .sites(&[SiteKind::Setting])
+        .filter(|(_, s)| is_url_setting(&s.mark.snippet))
+        .map(|(f, s)| Located::new(&f.path, &s.mark, "base URL setting"))
+        .collect();
+    at.extend(repo.located("sandbox", "sandbox host outside production"));
+    if at.is_empty() {
+        at = repo.code_sites(&[SiteKind::Auth, SiteKind::Payment, SiteKind::Poll]);
+    }
+    Judgement::Missing {
+        status: Status::Warn,
+        message: format!(
+            "no production configuration in the repository sets the Exirom base URL{}: make sure production uses https://api.exirom.com/api (a .env.production, config/production.*, application-prod.yml or values-prod.yaml entry shows it here)",
+            if at.is_empty() { String::new() } else { format!(" (it is read or set at {})", named(&at)) }
         ),
-        (false, false) => Judgement::Missing {
-            status: Status::Warn,
-            message: format!(
-                "production points at api.exirom.com ({}), but the sandbox host is also configured as production's value ({}): keep one production base URL",
-                places(&prod),
-                places(&sandbox_prod)
-            ),
-            at: sandbox_prod.into_iter().chain(prod).collect(),
-        },
-        (true, true) => {
-            let mut at: Vec<Located> = repo
-                .sites(&[SiteKind::Setting])
-                .filter(|(_, s)| is_url_setting(&s.mark.snippet))
-                .map(|(f, s)| Located::new(&f.path, &s.mark, "base URL setting"))
-                .collect();
-            at.extend(repo.located("sandbox", "sandbox host outside production"));
-            if at.is_empty() {
-                at = repo.code_sites(&[SiteKind::Auth, SiteKind::Payment, SiteKind::Poll]);
-            }
-            Judgement::Missing {
-                status: Status::Warn,
-                message: format!(
-                    "no production configuration in the repository sets the Exirom base URL{}: make sure production uses https://api.exirom.com/api (a .env.production, config/production.*, application-prod.yml or values-prod.yaml entry shows it here)",
-                    if at.is_empty() { String::new() } else { format!(" (it is read or set at {})", named(&at)) }
-                ),
-                at,
-            }
-        }
+        at,
     }
 }
 
@@ -160,10 +177,26 @@ mod tests {
     }
 
     #[test]
+    fn a_production_file_overrides_a_shared_sandbox_default() {
+        let (status, msg, f) = run(
+            "production-base-url",
+            &[CLIENT, ("appsettings.json", "{ \"Exirom\": { \"BaseUrl\": \"https://sandbox.api.exirom.com/api\" } }\n"), ("appsettings.Production.json", "{ \"Exirom\": { \"BaseUrl\": \"https://api.exirom.com/api\" } }\n")],
+        );
+        assert_eq!(status, Status::Pass, "{msg}");
+        assert_eq!(f[0].path, "appsettings.Production.json");
+        // A production file with the sandbox host loses to nothing shared.
+        let (status, msg, _) = run(
+            "production-base-url",
+            &[CLIENT, ("config/default.json", "{ \"exirom\": { \"baseUrl\": \"https://api.exirom.com/api\" } }\n"), ("config/production.json", "{ \"exirom\": { \"baseUrl\": \"https://sandbox.api.exirom.com/api\" } }\n")],
+        );
+        assert_eq!(status, Status::Fail, "{msg}");
+    }
+
+    #[test]
     fn conflicting_configuration_warns() {
         let (status, msg, _) = run(
             "production-base-url",
-            &[CLIENT, (".env.production", "EXIROM_BASE_URL=https://api.exirom.com/api\n"), ("src/base.ts", "export const BASE = process.env.EXIROM_BASE_URL || 'https://sandbox.api.exirom.com/api';\n")],
+            &[CLIENT, (".env.production", "EXIROM_BASE_URL=https://api.exirom.com/api\n"), ("deploy/prod/values.yaml", "env:\n  EXIROM_BASE_URL: https://sandbox.api.exirom.com/api\n")],
         );
         assert_eq!(status, Status::Warn, "{msg}");
         assert!(msg.contains("also configured"), "{msg}");

@@ -55,9 +55,10 @@ static ASSIGN: LazyLock<Regex> =
 
 static STALE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)status_?weights?|(?:^|[^a-z])weights?(?-u:\b)|(?:^|[^a-z])rank(?:s|ing)?(?-u:\b)|precedence|status_?order|(?-u:\b)priority(?-u:\b)|is_?stale",
+        r"[a-z0-9](?:Rank|Weight)s?(?-u:\b)|(?i:status_?weights?|(?:^|[^a-z])weights?(?-u:\b)|(?:^|[^a-z])rank(?:s|ing)?(?-u:\b))",
+        r"|(?i:precedence|status_?order|(?-u:\b)priority(?-u:\b)|is_?stale",
         r"|(?-u:\b)stale|out_?of_?order|is_?final|is_?terminal|(?-u:\b)terminal|final_?statuses|can_?transition|allowed_?transitions",
-        r"|(?-u:\b)transitions?(?-u:\b)|monoton|regress|downgrade",
+        r"|(?-u:\b)transitions?(?-u:\b)|monoton|regress|downgrade)",
     ))
     .expect("a literal regex that is tested")
 });

@@ -44,7 +44,9 @@ static PATTERNS: LazyLock<[Regex; 6]> = LazyLock::new(|| {
 });
 
 static BINDING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"MDC\.put\s*\(|\.child\s*\(|\.bind\s*\(|WithFields\s*\(|\.With\s*\(|withContext\s*\(|contextualize\s*\(|LoggerAdapter\s*\(|\.with_fields\s*\(|BeginScope\s*\(")
+    // Log-context bindings, and structured-logging calls the shared log-call finder does not know
+    // (.NET `ILogger.LogInformation`, Serilog `Log.Information`).
+    Regex::new(r"(?:\.|(?-u:\b))Log(?:Information|Warning|Error|Debug|Trace|Critical)\s*\(|(?-u:\b)Log\.(?:Information|Warning|Error|Debug|Fatal|Verbose)\s*\(|MDC\.put\s*\(|\.child\s*\(|\.bind\s*\(|WithFields\s*\(|\.With\s*\(|withContext\s*\(|contextualize\s*\(|LoggerAdapter\s*\(|\.with_fields\s*\(|BeginScope\s*\(")
         .expect("a literal regex that is tested")
 });
 

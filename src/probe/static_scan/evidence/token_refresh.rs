@@ -30,7 +30,7 @@ static CACHE: LazyLock<Regex> = LazyLock::new(|| {
         r"|@_?(?:access_?|auth_?)?token\s*(?:\|\|)?=[^=]|^\s*(?:global\s+)?_?(?:access_?|auth_?)?token\s*=\s*(?:None|null|nil|'')",
         r"|^(?:export\s+)?(?:let|var)\s+_?(?:cached|current|access|auth)?_?token\w*\s*(?::\s*[A-Za-z<>| ]+)?\s*=",
         r"|^\s*(?:private|static)\s+(?:[A-Za-z<>?]+\s+)?_?(?:cached|current|access|auth)?_?token\w*\s*(?::\s*[A-Za-z<>| ]+)?\s*=",
-        r"|cache::remember|cache\.(?:set|put|remember|fetch)|rails\.cache\.fetch|redis\.(?:set|setex)|setex\s*\(|lru_cache|functools\.cache",
+        r"|cache::remember|cache\.(?:set|put|remember|fetch)|GetOrCreate|getOrCompute|computeIfAbsent|rails\.cache\.fetch|redis\.(?:set|setex)|setex\s*\(|lru_cache|functools\.cache",
         r"|@cached|cachetools|sync\.once|once\.do|lazy_static|memoize|@cacheable|\|\|=|\?\?=|AtomicReference|volatile\s+\w+\s+token",
         r"|private\s+\w+\s+_?token\w*\s*;|_token\s*(?:\*string|string)",
     ))
@@ -51,7 +51,7 @@ static MARGIN: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?:expir\w*|exp|ttl|valid\w*|deadline|lifetime)\s*(?:\*\s*1000\s*)?-\s*[\w(]",
         r"|\.minus(?:Days|Hours|Seconds)?\s*\(|\.Add\s*\(\s*-|\.Add(?:Days|Hours|Minutes|Seconds)\s*\(\s*-|\.sub\s*\(",
         r"|refresh_?at|refreshat|refresh_?before|refresh_?margin|refresh_?skew|early_?refresh|renew_?at|renew_?before",
-        r"|(?-u:\b)29\s*\*|(?-u:\b)29\s*(?:days?|\.days)|days\s*=\s*29|addDays\s*\(\s*29|ofDays\s*\(\s*29|AddDays\s*\(\s*29",
+        r"|(?-u:\b)29\s*\*|(?-u:\b)29\s*(?:days?|\.days)|days\s*=\s*29|days?\s*\(\s*29(?-u:\b)",
         r"|-\s*(?:\d+\s*\*\s*)*(?:DAY|ONE_DAY|day|86400|86_400|MARGIN|margin|SKEW|skew|BUFFER|buffer|LEEWAY|leeway)(?-u:\b)",
         r"|-\s*timedelta|-\s*\d+\.days?(?-u:\b)",
     ))
