@@ -1,7 +1,8 @@
 //! `auth-401-retry`: a 401 from Exirom discards the cached token, re-authenticates and retries once.
 //!
 //! Per code file that calls Exirom (auth, payment or poll sites) or whose path names Exirom, the
-//! collector finds each 401 check outside comments and log calls (`status === 401`,
+//! collector finds each 401 check outside comments, log calls and the 401s a server answers with
+//! (`res.status(401)`, `Results.Unauthorized()`, `head :unauthorized`) (`status === 401`,
 //! `status_code == 401`, `HttpStatus.UNAUTHORIZED`, `http.StatusUnauthorized`,
 //! `HttpStatusCode.Unauthorized`, `rescue/catch …Unauthorized…`) and reads the block it guards
 //! (the indented block, at least the next two lines, within the function) for
@@ -30,6 +31,16 @@ pub(super) const EVIDENCE: Evidence = Evidence { name: "auth-401-retry", keyword
 
 static CHECK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)401(?-u:\b)|unauthori[sz]ed|HTTPUnauthorized").expect("a literal regex that is tested")
+});
+
+/// A 401 the code *answers* with (a server rejecting a request), not one it receives from Exirom.
+static ANSWERS_401: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)results\.unauthorized|unauthorized\s*\(\s*\)|\.status\s*\(\s*401|sendstatus\s*\(\s*401|head\s*\(?\s*:unauthorized",
+        r"|http\.error\s*\(|writeheader\s*\(|responseentity\.status|abort\s*\(\s*401|status(?:_code)?\s*=\s*401",
+        r"|response\s*\([^)]*,\s*401\s*\)|return\s+[^;\n]*,\s*401(?-u:\b)|HttpResponse\w*\s*\(|status:\s*:?unauthorized|raise\s+\w*Unauthori[sz]ed",
+    ))
+    .expect("a literal regex that is tested")
 });
 
 static DISCARD: LazyLock<Regex> = LazyLock::new(|| {
@@ -62,7 +73,7 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     let mut seen: Vec<usize> = Vec::new();
     for m in CHECK.find_iter(view.text) {
         let n = view.line_of(m.start());
-        if seen.contains(&n) || is_comment_line(view.line(n), lang) || logs.iter().any(|r| r.contains(&m.start())) {
+        if seen.contains(&n) || is_comment_line(view.line(n), lang) || logs.iter().any(|r| r.contains(&m.start())) || ANSWERS_401.is_match(view.line(n)) {
             continue;
         }
         seen.push(n);
@@ -169,6 +180,14 @@ mod tests {
         assert_eq!(s, Status::Fail, "{m}");
         assert!(m.contains("does not retry"), "{m}");
         assert_eq!(f[0].line, 5);
+    }
+
+    #[test]
+    fn a_callback_answering_401_is_not_401_handling() {
+        let src = "router.post('/exirom/callback', (req, res) => {\n  if (!verify(req)) return res.status(401).end();\n  res.sendStatus(200);\n});\nexport const pay = (b) => http.post('/v1/payments/card', b);\n";
+        let (s, m, _) = run("auth-401-retry", &[("src/exirom.ts", src)]);
+        assert_eq!(s, Status::Fail);
+        assert!(m.contains("has no 401 handling"), "{m}");
     }
 
     #[test]

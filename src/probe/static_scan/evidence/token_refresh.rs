@@ -58,6 +58,11 @@ static MARGIN: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a literal regex that is tested")
 });
 
+static KEY_CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:(?:private|public|static|final|const|readonly)\s+)*(?:[A-Za-z<>]+\s+)?[A-Z][A-Z0-9_]*\s*=\s*[\x22']")
+        .expect("a literal regex that is tested")
+});
+
 static COMPARE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"[<>]|(?i)before|after|compare|(?-u:\b)if(?-u:\b)|unless").expect("a literal regex that is tested")
 });
@@ -84,7 +89,14 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
             !is_comment_line(l, lang) && MARGIN.is_match(l) && COMPARE.is_match(&code_of_line(view, &mask, n))
         })
         .or_else(|| find(&MARGIN));
-    let (cache, expiry) = (find(&CACHE), find(&EXPIRY));
+    // A cache line to point at: not the constant naming the cache key.
+    let cache = (0..view.line_count())
+        .find(|&n| {
+            let l = view.line(n);
+            !is_comment_line(l, lang) && CACHE.is_match(l) && !KEY_CONSTANT.is_match(l)
+        })
+        .or_else(|| find(&CACHE));
+    let expiry = find(&EXPIRY);
     let fact = match (cache, expiry, margin) {
         (Some(_), Some(_), Some(m)) => scope.fact("fresh", at(Some(m))),
         (Some(_), Some(e), None) => scope.fact("no-margin", at(Some(e))),
