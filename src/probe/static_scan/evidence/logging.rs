@@ -90,11 +90,18 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     if sites.is_empty() {
         return Judgement::Skip("no payment requests, status polls or callback handlers in the repository, so nothing to log".into());
     }
+    // One place per field (the first log line naming it); a line naming several says so once.
     let mut at: Vec<Located> = Vec::new();
     let mut missing = Vec::new();
     for field in FIELDS {
         match repo.facts("logged").find(|(_, f)| f.value.as_deref() == Some(field)) {
-            Some((file, f)) => at.push(Located::new(&file.path, &f.mark, format!("logs {field}"))),
+            Some((file, f)) => match at.iter_mut().find(|l| l.path == file.path && l.mark.line == f.mark.line) {
+                Some(l) => {
+                    l.note.push_str(", ");
+                    l.note.push_str(field);
+                }
+                None => at.push(Located::new(&file.path, &f.mark, format!("logs {field}"))),
+            },
             None => missing.push(field),
         }
     }
