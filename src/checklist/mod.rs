@@ -150,7 +150,10 @@ mod tests {
     #[test]
     fn sections_in_the_guides_order() {
         let titles: Vec<&str> = Checklist::builtin().sections.iter().map(|s| s.title.as_str()).collect();
-        assert_eq!(titles, ["Configuration", "Code Quality", "Testing", "Webhook endpoint tests", "Operations", "PCI DSS"]);
+        assert_eq!(
+            titles,
+            ["Configuration", "Code Quality", "Testing", "Webhook endpoint tests", "Operations", "PCI DSS"]
+        );
     }
 
     #[test]

@@ -85,7 +85,10 @@ fn well_built_integrations_get_no_warning_from_the_evidence_rules() {
             assert!(message.contains(": found at "), "{repo}: {rule}: {message}");
             for f in findings {
                 let path = f["path"].as_str().unwrap();
-                assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(&repo).join(path).is_file(), "{repo}: {rule}: {path}");
+                assert!(
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join(&repo).join(path).is_file(),
+                    "{repo}: {rule}: {path}"
+                );
                 assert!(f["suppressed"].is_null());
             }
         }
@@ -223,7 +226,8 @@ fn checklist_map_lists_every_item_with_its_rules() {
 #[test]
 fn the_human_report_follows_the_checklist_sections() {
     let (_, human) = scan("fixtures/repos/evidence-good-node", &[]);
-    let order: Vec<&str> = human.lines().filter(|l| !l.is_empty() && !l.starts_with(' ') && !l.starts_with("golive ")).collect();
+    let order: Vec<&str> =
+        human.lines().filter(|l| !l.is_empty() && !l.starts_with(' ') && !l.starts_with("golive ")).collect();
     assert_eq!(order[..4], ["Configuration", "Code Quality", "Operations", "PCI DSS"], "{human}");
 }
 
@@ -231,7 +235,8 @@ fn the_human_report_follows_the_checklist_sections() {
 fn the_demo_shop_shows_a_mix_of_evidence_and_gaps() {
     let out = golive().args(["check", "--format", "json", "fixtures/demo-shop"]).output().unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let statuses: BTreeMap<String, String> = evidence_results(&report).into_iter().map(|(r, (s, _, _))| (r, s)).collect();
+    let statuses: BTreeMap<String, String> =
+        evidence_results(&report).into_iter().map(|(r, (s, _, _))| (r, s)).collect();
     let expected: BTreeMap<String, String> = [
         ("production-base-url", "fail"),
         ("credentials-from-env", "warn"),

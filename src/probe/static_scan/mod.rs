@@ -90,7 +90,8 @@ pub fn run(ctx: &RunContext, rules: &[&Rule]) -> ProbeRun {
 /// Runs the static rules with explicit [`ScanOptions`].
 pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRun {
     // Evidence rules are judged per repository, after the walk (see `evidence`).
-    let (evidence_rules, rules): (Vec<&Rule>, Vec<&Rule>) = rules.iter().copied().partition(|r| evidence::is_evidence(r));
+    let (evidence_rules, rules): (Vec<&Rule>, Vec<&Rule>) =
+        rules.iter().copied().partition(|r| evidence::is_evidence(r));
     let rules = rules.as_slice();
     let collector = evidence::Collector::new(&evidence_rules);
     let matcher = Matcher::compile(rules);

@@ -3,8 +3,8 @@
 //! Alert rules as code are recognised by content: Prometheus rule files and `PrometheusRule`
 //! resources (`- alert:` with `expr:`), Grafana alerting provisioning (`groups:`/`rules:` with
 //! `condition:`) and dashboard alerts (`"alert": {` with `"conditions"`), Datadog monitors (JSON
-//! with `"type": "… alert"` and `"query"`, or Terraform `datadog_monitor`), CloudWatch alarms
-//! (Terraform `aws_cloudwatch_metric_alarm`, CloudFormation `AWS::CloudWatch::Alarm`, CDK
+//! with `"type": "… alert"` and `"query"`, or Terraform `datadog_monitor`), `CloudWatch` alarms
+//! (Terraform `aws_cloudwatch_metric_alarm`, `CloudFormation` `AWS::CloudWatch::Alarm`, CDK
 //! `cloudwatch.Alarm`), Grafana and New Relic Terraform resources. A file is split into alert
 //! blocks at each rule's start; a threshold is covered when one block carries all its parts
 //! (case-insensitive, descriptions included):
@@ -27,8 +27,12 @@ use regex::Regex;
 
 use super::{Evidence, Fact, Judgement, Located, Repo, Scope};
 
-pub(super) const EVIDENCE: Evidence =
-    Evidence { name: "alerting-thresholds", keywords: &["alert", "alarm", "monitor", "condition:", "\"condition\"", "prometheusrule", "grafana_rule_group"], collect, judge };
+pub(super) const EVIDENCE: Evidence = Evidence {
+    name: "alerting-thresholds",
+    keywords: &["alert", "alarm", "monitor", "condition:", "\"condition\"", "prometheusrule", "grafana_rule_group"],
+    collect,
+    judge,
+};
 
 /// The thresholds, in the guide's order.
 const THRESHOLDS: [&str; 5] = [
@@ -69,16 +73,24 @@ static PARTS: LazyLock<Vec<Vec<Regex>>> = LazyLock::new(|| {
         vec![
             r(r"(?i)latency|duration|response|elapsed|seconds|_ms(?-u:\b)|millis"),
             r(r"(?i)(?-u:\b)avg|average|mean|_sum(?-u:\b)|_count(?-u:\b)"),
-            r(r"(?i)>\s*=?\s*5(?:\.0+)?(?:\s*s)?(?-u:\b)|(?-u:\b)5000(?-u:\b)|threshold\s*[:=]\s*5(?:\.0+)?(?-u:\b)|critical[\x22']?\s*[:=]\s*5(?:\.0+)?(?-u:\b)"),
+            r(
+                r"(?i)>\s*=?\s*5(?:\.0+)?(?:\s*s)?(?-u:\b)|(?-u:\b)5000(?-u:\b)|threshold\s*[:=]\s*5(?:\.0+)?(?-u:\b)|critical[\x22']?\s*[:=]\s*5(?:\.0+)?(?-u:\b)",
+            ),
         ],
         vec![
             r(r"(?i)webhook|callback"),
             r(r"(?i)fail|error|5xx|non_?2xx"),
-            r(r"(?i)(?-u:\b)0?\.05(?-u:\b)|(?-u:\b)5\s*%|>\s*5(?:\.0+)?(?-u:\b)|threshold\s*[:=]\s*5(?:\.0+)?(?-u:\b)|critical[\x22']?\s*[:=]\s*0?\.05"),
-            r(r"(?i)(?-u:\b)1\s*h(?:our)?(?-u:\b)|\[1h\]|(?-u:\b)60\s*m(?:in)?(?-u:\b)|(?-u:\b)3600(?-u:\b)|PT1H|last_1h"),
+            r(
+                r"(?i)(?-u:\b)0?\.05(?-u:\b)|(?-u:\b)5\s*%|>\s*5(?:\.0+)?(?-u:\b)|threshold\s*[:=]\s*5(?:\.0+)?(?-u:\b)|critical[\x22']?\s*[:=]\s*0?\.05",
+            ),
+            r(
+                r"(?i)(?-u:\b)1\s*h(?:our)?(?-u:\b)|\[1h\]|(?-u:\b)60\s*m(?:in)?(?-u:\b)|(?-u:\b)3600(?-u:\b)|PT1H|last_1h",
+            ),
         ],
         vec![r(r"(?i)(?:^|[^0-9])401(?:[^0-9]|$)|unauthori[sz]ed")],
-        vec![r(r"(?i)decline[\s\S]{0,120}(?:^|[^0-9])29(?:[^0-9]|$)|(?:^|[^0-9])29(?:[^0-9]|$)[\s\S]{0,120}decline|merchant[_ ]?not[_ ]?active")],
+        vec![r(
+            r"(?i)decline[\s\S]{0,120}(?:^|[^0-9])29(?:[^0-9]|$)|(?:^|[^0-9])29(?:[^0-9]|$)[\s\S]{0,120}decline|merchant[_ ]?not[_ ]?active",
+        )],
     ]
 });
 
@@ -103,7 +115,16 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     let blocks: Vec<(usize, usize)> = if starts.is_empty() {
         vec![(0, view.line_count())]
     } else {
-        starts.iter().enumerate().map(|(i, &s)| (s.saturating_sub(usize::from(is_cfn_type(view.line(s)))), starts.get(i + 1).copied().unwrap_or(view.line_count()))).collect()
+        starts
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| {
+                (
+                    s.saturating_sub(usize::from(is_cfn_type(view.line(s)))),
+                    starts.get(i + 1).copied().unwrap_or(view.line_count()),
+                )
+            })
+            .collect()
     };
     for (i, parts) in PARTS.iter().enumerate() {
         let hit = blocks.iter().find(|(a, b)| {
@@ -186,7 +207,10 @@ mod tests {
 
     #[test]
     fn no_alert_rules_skip() {
-        let (s, m, _) = run("alerting-thresholds", &[("src/pay.ts", "export const pay = (b) => http.post('/v1/payments/card', b);\n")]);
+        let (s, m, _) = run(
+            "alerting-thresholds",
+            &[("src/pay.ts", "export const pay = (b) => http.post('/v1/payments/card', b);\n")],
+        );
         assert_eq!(s, Status::Skip);
         assert!(m.contains("attest-alerting"), "{m}");
     }

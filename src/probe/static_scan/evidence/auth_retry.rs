@@ -63,7 +63,8 @@ static RETRY: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
-    let relevant = scope.has(&[SiteKind::Auth, SiteKind::Payment, SiteKind::Poll]) || scope.view.path.to_ascii_lowercase().contains("exirom");
+    let relevant = scope.has(&[SiteKind::Auth, SiteKind::Payment, SiteKind::Poll])
+        || scope.view.path.to_ascii_lowercase().contains("exirom");
     if !scope.is_code() || !relevant {
         return;
     }
@@ -73,7 +74,11 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     let mut seen: Vec<usize> = Vec::new();
     for m in CHECK.find_iter(view.text) {
         let n = view.line_of(m.start());
-        if seen.contains(&n) || is_comment_line(view.line(n), lang) || logs.iter().any(|r| r.contains(&m.start())) || ANSWERS_401.is_match(view.line(n)) {
+        if seen.contains(&n)
+            || is_comment_line(view.line(n), lang)
+            || logs.iter().any(|r| r.contains(&m.start()))
+            || ANSWERS_401.is_match(view.line(n))
+        {
             continue;
         }
         seen.push(n);
@@ -102,7 +107,11 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     }
     let mut by_lang: BTreeMap<&'static str, (Lang, Vec<Located>)> = BTreeMap::new();
     for (f, s) in repo.sites(&[SiteKind::Auth, SiteKind::Payment, SiteKind::Poll]).filter(|(f, _)| is_code_file(f)) {
-        by_lang.entry(lang_name(f.ctx.lang)).or_insert_with(|| (f.ctx.lang, Vec::new())).1.push(Located::new(&f.path, &s.mark, s.kind.noun()));
+        by_lang.entry(lang_name(f.ctx.lang)).or_insert_with(|| (f.ctx.lang, Vec::new())).1.push(Located::new(
+            &f.path,
+            &s.mark,
+            s.kind.noun(),
+        ));
     }
     if by_lang.is_empty() {
         return Judgement::Skip("no Exirom API calls in the repository, so no 401 to handle".into());
@@ -112,7 +121,10 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     let mut why: Vec<String> = Vec::new();
     for (name, (lang, calls)) in &by_lang {
         let of_lang = |tag: &'static str, note: &str| -> Vec<Located> {
-            repo.facts(tag).filter(|(f, _)| f.ctx.lang == *lang).map(|(f, x)| Located::new(&f.path, &x.mark, note)).collect()
+            repo.facts(tag)
+                .filter(|(f, _)| f.ctx.lang == *lang)
+                .map(|(f, x)| Located::new(&f.path, &x.mark, note))
+                .collect()
         };
         let ok = of_lang("retry", "discards the token, re-authenticates and retries");
         if !ok.is_empty() {
@@ -126,7 +138,14 @@ fn judge(repo: &Repo<'_>) -> Judgement {
             why.push(format!("the {name} client ({}) has no 401 handling", super::places(calls)));
             gaps.extend(calls.iter().cloned());
         } else {
-            why.push(format!("the {name} client {}", partial.iter().map(|l| format!("{} at {}:{}", l.note, l.path, l.mark.line)).collect::<Vec<_>>().join(", ")));
+            why.push(format!(
+                "the {name} client {}",
+                partial
+                    .iter()
+                    .map(|l| format!("{} at {}:{}", l.note, l.path, l.mark.line))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             gaps.extend(partial);
         }
     }
@@ -134,7 +153,10 @@ fn judge(repo: &Repo<'_>) -> Judgement {
         return Judgement::found("a 401 discards the cached token, re-authenticates and retries", found);
     }
     Judgement::missing(
-        format!("{}: on a 401 from Exirom discard the cached token, call POST /v1/auth again and retry the original request once", why.join("; ")),
+        format!(
+            "{}: on a 401 from Exirom discard the cached token, call POST /v1/auth again and retry the original request once",
+            why.join("; ")
+        ),
         gaps,
     )
 }
@@ -160,13 +182,34 @@ mod tests {
     #[test]
     fn discard_and_retry_passes_in_every_language() {
         for (path, src) in [
-            ("src/client.ts", "async function request(path, body, retried = false) {\n  try {\n    return await http.post(path, body, { headers: { Authorization: `Bearer ${await token()}` } });\n  } catch (e) {\n    if (e.response?.status === 401 && !retried) {\n      cachedToken = null;\n      return request(path, body, true);\n    }\n    throw e;\n  }\n}\nexport const pay = (b) => request('/v1/payments/card', b);\n"),
-            ("app/client.py", "def _request(self, path, body, retried=False):\n    r = requests.post(self.base + path, json=body, headers=self._headers())\n    if r.status_code == 401 and not retried:\n        self._token = None\n        return self._request(path, body, retried=True)\n    return r\n\ndef pay(self, body):\n    return self._request(\"/v1/payments/card\", body)\n"),
-            ("src/ExiromClient.java", "HttpResponse<String> send(String path, String body, boolean retried) throws Exception {\n    var res = http.send(request(path, body), BodyHandlers.ofString());\n    if (res.statusCode() == 401 && !retried) {\n        tokens.invalidate();\n        return send(path, body, true);\n    }\n    return res;\n}\nResult pay(String body) throws Exception { return parse(send(\"/v1/payments/card\", body, false)); }\n"),
-            ("client.go", "func (c *Client) do(path string, body any, retried bool) (*http.Response, error) {\n\tresp, err := c.send(path, body)\n\tif err == nil && resp.StatusCode == http.StatusUnauthorized && !retried {\n\t\tc.token = \"\"\n\t\treturn c.do(path, body, true)\n\t}\n\treturn resp, err\n}\n\nfunc (c *Client) Pay(b Body) (*http.Response, error) { return c.do(\"/v1/payments/card\", b, false) }\n"),
-            ("app/client.rb", "def request(path, body, retried: false)\n  res = http.post(path, body.to_json, headers)\n  if res.code == \"401\" && !retried\n    @token = nil\n    return request(path, body, retried: true)\n  end\n  res\nend\n\ndef pay(body) = request(\"/v1/payments/card\", body)\n"),
-            ("lib/Client.php", "private function request(string $path, array $body, bool $retried = false): array\n{\n    [$status, $data] = $this->send($path, $body);\n    if ($status === 401 && !$retried) {\n        $this->token = null;\n        return $this->request($path, $body, true);\n    }\n    return $data;\n}\npublic function pay(array $b): array { return $this->request('/v1/payments/card', $b); }\n"),
-            ("ExiromClient.cs", "async Task<HttpResponseMessage> Send(string path, object body, bool retried = false)\n{\n    var res = await _http.PostAsJsonAsync(path, body);\n    if (res.StatusCode == HttpStatusCode.Unauthorized && !retried)\n    {\n        _token = null;\n        return await Send(path, body, true);\n    }\n    return res;\n}\npublic Task<HttpResponseMessage> Pay(object b) => Send(\"/v1/payments/card\", b);\n"),
+            (
+                "src/client.ts",
+                "async function request(path, body, retried = false) {\n  try {\n    return await http.post(path, body, { headers: { Authorization: `Bearer ${await token()}` } });\n  } catch (e) {\n    if (e.response?.status === 401 && !retried) {\n      cachedToken = null;\n      return request(path, body, true);\n    }\n    throw e;\n  }\n}\nexport const pay = (b) => request('/v1/payments/card', b);\n",
+            ),
+            (
+                "app/client.py",
+                "def _request(self, path, body, retried=False):\n    r = requests.post(self.base + path, json=body, headers=self._headers())\n    if r.status_code == 401 and not retried:\n        self._token = None\n        return self._request(path, body, retried=True)\n    return r\n\ndef pay(self, body):\n    return self._request(\"/v1/payments/card\", body)\n",
+            ),
+            (
+                "src/ExiromClient.java",
+                "HttpResponse<String> send(String path, String body, boolean retried) throws Exception {\n    var res = http.send(request(path, body), BodyHandlers.ofString());\n    if (res.statusCode() == 401 && !retried) {\n        tokens.invalidate();\n        return send(path, body, true);\n    }\n    return res;\n}\nResult pay(String body) throws Exception { return parse(send(\"/v1/payments/card\", body, false)); }\n",
+            ),
+            (
+                "client.go",
+                "func (c *Client) do(path string, body any, retried bool) (*http.Response, error) {\n\tresp, err := c.send(path, body)\n\tif err == nil && resp.StatusCode == http.StatusUnauthorized && !retried {\n\t\tc.token = \"\"\n\t\treturn c.do(path, body, true)\n\t}\n\treturn resp, err\n}\n\nfunc (c *Client) Pay(b Body) (*http.Response, error) { return c.do(\"/v1/payments/card\", b, false) }\n",
+            ),
+            (
+                "app/client.rb",
+                "def request(path, body, retried: false)\n  res = http.post(path, body.to_json, headers)\n  if res.code == \"401\" && !retried\n    @token = nil\n    return request(path, body, retried: true)\n  end\n  res\nend\n\ndef pay(body) = request(\"/v1/payments/card\", body)\n",
+            ),
+            (
+                "lib/Client.php",
+                "private function request(string $path, array $body, bool $retried = false): array\n{\n    [$status, $data] = $this->send($path, $body);\n    if ($status === 401 && !$retried) {\n        $this->token = null;\n        return $this->request($path, $body, true);\n    }\n    return $data;\n}\npublic function pay(array $b): array { return $this->request('/v1/payments/card', $b); }\n",
+            ),
+            (
+                "ExiromClient.cs",
+                "async Task<HttpResponseMessage> Send(string path, object body, bool retried = false)\n{\n    var res = await _http.PostAsJsonAsync(path, body);\n    if (res.StatusCode == HttpStatusCode.Unauthorized && !retried)\n    {\n        _token = null;\n        return await Send(path, body, true);\n    }\n    return res;\n}\npublic Task<HttpResponseMessage> Pay(object b) => Send(\"/v1/payments/card\", b);\n",
+            ),
         ] {
             let (s, m, _) = run("auth-401-retry", &[(path, src)]);
             assert_eq!(s, Status::Pass, "{path}: {m}");

@@ -14,7 +14,7 @@
 //! error severity; the pair of `sandbox-url`); both at the same level → `warn` (conflicting);
 //! neither → `warn`: the base URL comes from outside the repository, so golive cannot see what
 //! production uses.
-//! See: API.md §1; Going to Production ("API base URL points to https://api.exirom.com/api").
+//! See: API.md §1; Going to Production ("API base URL points to <https://api.exirom.com/api>").
 
 use std::ops::Range;
 
@@ -32,7 +32,8 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
         return;
     }
     // Occurrences the `sandbox-url` detector judges to be production's value.
-    let sandbox_hits: Vec<Range<usize>> = urls.iter().filter(|s| s.sandbox).map(|s| host_range(view.text, s.offset)).collect();
+    let sandbox_hits: Vec<Range<usize>> =
+        urls.iter().filter(|s| s.sandbox).map(|s| host_range(view.text, s.offset)).collect();
     let for_prod: Vec<Range<usize>> = match detectors::get("sandbox-url") {
         Some(d) if !sandbox_hits.is_empty() => (d.detect)(view, &sandbox_hits).into_iter().map(|d| d.span).collect(),
         _ => Vec::new(),
@@ -40,7 +41,11 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     for s in urls {
         let mut f = scope.fact("url", s.offset);
         let tag = if s.sandbox {
-            if for_prod.iter().any(|r| r.start == host_range(view.text, s.offset).start) { "sandbox-prod" } else { "sandbox" }
+            if for_prod.iter().any(|r| r.start == host_range(view.text, s.offset).start) {
+                "sandbox-prod"
+            } else {
+                "sandbox"
+            }
         } else if f.env == Env::NonProduction || nonprod_key(scope, s.offset) {
             "prod-elsewhere"
         } else {
@@ -78,7 +83,9 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     // (generic files, code fallbacks), as in every configuration system.
     let split = |tag: &'static str, note: &str| -> (Vec<Located>, Vec<Located>) {
         let (specific, shared): (Vec<_>, Vec<_>) = repo.facts(tag).partition(|(_, f)| f.env == Env::Production);
-        let loc = |v: Vec<(&super::FileEvidence, &super::Fact)>| v.into_iter().map(|(f, x)| Located::new(&f.path, &x.mark, note)).collect();
+        let loc = |v: Vec<(&super::FileEvidence, &super::Fact)>| {
+            v.into_iter().map(|(f, x)| Located::new(&f.path, &x.mark, note)).collect()
+        };
         (loc(specific), loc(shared))
     };
     let (prod_specific, prod_shared) = split("prod", "api.exirom.com");
@@ -102,13 +109,21 @@ fn judge(repo: &Repo<'_>) -> Judgement {
         )
     };
     if !sandbox_specific.is_empty() {
-        return if prod_specific.is_empty() { only_sandbox(sandbox_specific) } else { conflict(&prod_specific, sandbox_specific) };
+        return if prod_specific.is_empty() {
+            only_sandbox(sandbox_specific)
+        } else {
+            conflict(&prod_specific, sandbox_specific)
+        };
     }
     if !prod_specific.is_empty() {
         return Judgement::found("production uses https://api.exirom.com/api", prod_specific);
     }
     if !sandbox_shared.is_empty() {
-        return if prod_shared.is_empty() { only_sandbox(sandbox_shared) } else { conflict(&prod_shared, sandbox_shared) };
+        return if prod_shared.is_empty() {
+            only_sandbox(sandbox_shared)
+        } else {
+            conflict(&prod_shared, sandbox_shared)
+        };
     }
     if !prod_shared.is_empty() {
         return Judgement::found("production uses https://api.exirom.com/api", prod_shared);
@@ -142,7 +157,10 @@ mod tests {
     use super::super::tests::run;
     use crate::probe::Status;
 
-    const CLIENT: (&str, &str) = ("src/client.ts", "const http = axios.create({ baseURL: process.env.EXIROM_BASE_URL });\nexport const pay = (b) => http.post('/v1/payments/card', b);\n");
+    const CLIENT: (&str, &str) = (
+        "src/client.ts",
+        "const http = axios.create({ baseURL: process.env.EXIROM_BASE_URL });\nexport const pay = (b) => http.post('/v1/payments/card', b);\n",
+    );
 
     #[test]
     fn production_file_with_the_production_host_passes() {
@@ -151,10 +169,16 @@ mod tests {
             ("config/production.json", "{ \"exirom\": { \"baseUrl\": \"https://api.exirom.com/api\" } }\n"),
             ("src/main/resources/application-prod.yml", "exirom:\n  base-url: https://api.exirom.com/api\n"),
             ("config/environments/production.rb", "config.exirom_base_url = \"https://api.exirom.com/api\"\n"),
-            ("config/exirom.yml", "development:\n  url: https://sandbox.api.exirom.com/api\nproduction:\n  url: https://api.exirom.com/api\n"),
+            (
+                "config/exirom.yml",
+                "development:\n  url: https://sandbox.api.exirom.com/api\nproduction:\n  url: https://api.exirom.com/api\n",
+            ),
             ("src/config.ts", "export const BASE_URL = process.env.EXIROM_BASE_URL ?? 'https://api.exirom.com/api';\n"),
         ] {
-            let (status, msg, f) = run("production-base-url", &[CLIENT, prod, (".env.development", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api\n")]);
+            let (status, msg, f) = run(
+                "production-base-url",
+                &[CLIENT, prod, (".env.development", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api\n")],
+            );
             assert_eq!(status, Status::Pass, "{}: {msg}", prod.0);
             assert!(f.iter().all(|f| f.path == prod.0), "{f:?}");
         }
@@ -162,7 +186,10 @@ mod tests {
 
     #[test]
     fn only_sandbox_for_production_fails() {
-        let (status, msg, f) = run("production-base-url", &[CLIENT, (".env.production", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api\n")]);
+        let (status, msg, f) = run(
+            "production-base-url",
+            &[CLIENT, (".env.production", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api\n")],
+        );
         assert_eq!(status, Status::Fail, "{msg}");
         assert!(msg.contains("only the sandbox host") && msg.contains(".env.production:1"), "{msg}");
         assert_eq!(f[0].path, ".env.production");
@@ -170,7 +197,10 @@ mod tests {
 
     #[test]
     fn nothing_visible_warns() {
-        let (status, msg, f) = run("production-base-url", &[CLIENT, (".env.development", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api\n")]);
+        let (status, msg, f) = run(
+            "production-base-url",
+            &[CLIENT, (".env.development", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api\n")],
+        );
         assert_eq!(status, Status::Warn, "{msg}");
         assert!(msg.contains("no production configuration"), "{msg}");
         assert!(f.iter().any(|f| f.path == "src/client.ts"), "{f:?}");
@@ -180,14 +210,22 @@ mod tests {
     fn a_production_file_overrides_a_shared_sandbox_default() {
         let (status, msg, f) = run(
             "production-base-url",
-            &[CLIENT, ("appsettings.json", "{ \"Exirom\": { \"BaseUrl\": \"https://sandbox.api.exirom.com/api\" } }\n"), ("appsettings.Production.json", "{ \"Exirom\": { \"BaseUrl\": \"https://api.exirom.com/api\" } }\n")],
+            &[
+                CLIENT,
+                ("appsettings.json", "{ \"Exirom\": { \"BaseUrl\": \"https://sandbox.api.exirom.com/api\" } }\n"),
+                ("appsettings.Production.json", "{ \"Exirom\": { \"BaseUrl\": \"https://api.exirom.com/api\" } }\n"),
+            ],
         );
         assert_eq!(status, Status::Pass, "{msg}");
         assert_eq!(f[0].path, "appsettings.Production.json");
         // A production file with the sandbox host loses to nothing shared.
         let (status, msg, _) = run(
             "production-base-url",
-            &[CLIENT, ("config/default.json", "{ \"exirom\": { \"baseUrl\": \"https://api.exirom.com/api\" } }\n"), ("config/production.json", "{ \"exirom\": { \"baseUrl\": \"https://sandbox.api.exirom.com/api\" } }\n")],
+            &[
+                CLIENT,
+                ("config/default.json", "{ \"exirom\": { \"baseUrl\": \"https://api.exirom.com/api\" } }\n"),
+                ("config/production.json", "{ \"exirom\": { \"baseUrl\": \"https://sandbox.api.exirom.com/api\" } }\n"),
+            ],
         );
         assert_eq!(status, Status::Fail, "{msg}");
     }
@@ -196,7 +234,11 @@ mod tests {
     fn conflicting_configuration_warns() {
         let (status, msg, _) = run(
             "production-base-url",
-            &[CLIENT, (".env.production", "EXIROM_BASE_URL=https://api.exirom.com/api\n"), ("deploy/prod/values.yaml", "env:\n  EXIROM_BASE_URL: https://sandbox.api.exirom.com/api\n")],
+            &[
+                CLIENT,
+                (".env.production", "EXIROM_BASE_URL=https://api.exirom.com/api\n"),
+                ("deploy/prod/values.yaml", "env:\n  EXIROM_BASE_URL: https://sandbox.api.exirom.com/api\n"),
+            ],
         );
         assert_eq!(status, Status::Warn, "{msg}");
         assert!(msg.contains("also configured"), "{msg}");

@@ -9,7 +9,7 @@
 //!   Rails credentials), or a value that names an environment variable
 //!   (`"merchantSecret": "EXIROM_MERCHANT_SECRET"` in node-config's mapping file);
 //! * `store`: a secrets-manager client anywhere in an Exirom file (AWS Secrets Manager, SSM,
-//!   HashiCorp Vault, GCP Secret Manager, Azure Key Vault, Docker/Kubernetes secret mounts);
+//!   `HashiCorp` Vault, GCP Secret Manager, Azure Key Vault, Docker/Kubernetes secret mounts);
 //! * `literal`: the credential assigned a literal that is not a placeholder (masked in the snippet).
 //!
 //! Judged: any literal → warn at the literals; else any `env`/`store` → pass; else warn that the
@@ -23,12 +23,18 @@ use regex::Regex;
 use super::super::detectors::code::is_comment_line;
 use super::{ENV_READ, Evidence, Fact, Judgement, Repo, Scope, SiteKind, literal_after, places};
 
-pub(super) const EVIDENCE: Evidence =
-    Evidence { name: "credentials-from-env", keywords: &["merchantkey", "merchantsecret", "merchant_key", "merchant_secret", "merchant-key", "merchant-secret"], collect, judge };
+pub(super) const EVIDENCE: Evidence = Evidence {
+    name: "credentials-from-env",
+    keywords: &["merchantkey", "merchantsecret", "merchant_key", "merchant_secret", "merchant-key", "merchant-secret"],
+    collect,
+    judge,
+};
 
 static CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)merchant[_.-]?(?:key|secret)|exirom[_.-]?(?:api[_.-]?)?(?:key|secret|password|credentials?)(?-u:\b)")
-        .expect("a literal regex that is tested")
+    Regex::new(
+        r"(?i)merchant[_.-]?(?:key|secret)|exirom[_.-]?(?:api[_.-]?)?(?:key|secret|password|credentials?)(?-u:\b)",
+    )
+    .expect("a literal regex that is tested")
 });
 
 static STORE: LazyLock<Regex> = LazyLock::new(|| {
@@ -45,7 +51,8 @@ static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
         .expect("a literal regex that is tested")
 });
 
-static ENV_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[A-Z][A-Z0-9_]{2,}$").expect("a literal regex that is tested"));
+static ENV_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Z][A-Z0-9_]{2,}$").expect("a literal regex that is tested"));
 
 fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     let view = scope.view;
@@ -119,26 +126,44 @@ fn judge(repo: &Repo<'_>) -> Judgement {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::run;
     use super::super::literal_after;
+    use super::super::tests::run;
     use crate::probe::Status;
 
-    const AUTH: (&str, &str) = ("src/client.ts", "const r = await http.post('/v1/auth', { merchantKey: cfg.merchantKey, merchantSecret: cfg.merchantSecret });\n");
+    const AUTH: (&str, &str) = (
+        "src/client.ts",
+        "const r = await http.post('/v1/auth', { merchantKey: cfg.merchantKey, merchantSecret: cfg.merchantSecret });\n",
+    );
 
     #[test]
     fn environment_reads_in_every_language_pass() {
         for (path, src) in [
-            ("src/config.ts", "export const cfg = { merchantKey: process.env.EXIROM_MERCHANT_KEY!, merchantSecret: process.env.EXIROM_MERCHANT_SECRET! };\n"),
+            (
+                "src/config.ts",
+                "export const cfg = { merchantKey: process.env.EXIROM_MERCHANT_KEY!, merchantSecret: process.env.EXIROM_MERCHANT_SECRET! };\n",
+            ),
             ("app/settings.py", "EXIROM_MERCHANT_SECRET = os.environ[\"EXIROM_MERCHANT_SECRET\"]\n"),
             ("config/services.php", "'exirom' => ['secret' => env('EXIROM_MERCHANT_SECRET')],\n"),
             ("src/main/resources/application.yml", "exirom:\n  merchant-secret: ${EXIROM_MERCHANT_SECRET}\n"),
             ("internal/exirom/config.go", "secret := os.Getenv(\"EXIROM_MERCHANT_SECRET\")\n"),
             ("config/initializers/exirom.rb", "MERCHANT_SECRET = ENV.fetch(\"EXIROM_MERCHANT_SECRET\")\n"),
             ("Exirom/Options.cs", "var secret = Environment.GetEnvironmentVariable(\"EXIROM_MERCHANT_SECRET\");\n"),
-            ("k8s/deployment.yaml", "        - name: EXIROM_MERCHANT_SECRET\n          valueFrom:\n            secretKeyRef:\n              name: exirom\n"),
-            ("src/secrets.ts", "const exirom = await sm.getSecretValue({ SecretId: 'exirom/merchant' }); // merchantSecret\n"),
-            ("src/exirom/config.ts", "export const exirom = { merchantSecret: requireEnv('EXIROM_MERCHANT_SECRET') };\n"),
-            ("config/custom-environment-variables.json", "{ \"exirom\": { \"merchantSecret\": \"EXIROM_MERCHANT_SECRET\" } }\n"),
+            (
+                "k8s/deployment.yaml",
+                "        - name: EXIROM_MERCHANT_SECRET\n          valueFrom:\n            secretKeyRef:\n              name: exirom\n",
+            ),
+            (
+                "src/secrets.ts",
+                "const exirom = await sm.getSecretValue({ SecretId: 'exirom/merchant' }); // merchantSecret\n",
+            ),
+            (
+                "src/exirom/config.ts",
+                "export const exirom = { merchantSecret: requireEnv('EXIROM_MERCHANT_SECRET') };\n",
+            ),
+            (
+                "config/custom-environment-variables.json",
+                "{ \"exirom\": { \"merchantSecret\": \"EXIROM_MERCHANT_SECRET\" } }\n",
+            ),
         ] {
             let (status, msg, f) = run("credentials-from-env", &[AUTH, (path, src)]);
             assert_eq!(status, Status::Pass, "{path}: {msg}");
@@ -150,7 +175,14 @@ mod tests {
     fn a_committed_literal_warns_and_is_masked() {
         let (status, msg, f) = run(
             "credentials-from-env",
-            &[AUTH, ("config/exirom.json", "{\n  \"merchantKey\": \"mk_4f2a9c8e7d6b\",\n  \"merchantSecret\": \"ms_9f8a7c6b5d4e3f2a\"\n}\n"), ("worker/a.py", "KEY = os.environ[\"EXIROM_MERCHANT_KEY\"]\n")],
+            &[
+                AUTH,
+                (
+                    "config/exirom.json",
+                    "{\n  \"merchantKey\": \"mk_4f2a9c8e7d6b\",\n  \"merchantSecret\": \"ms_9f8a7c6b5d4e3f2a\"\n}\n",
+                ),
+                ("worker/a.py", "KEY = os.environ[\"EXIROM_MERCHANT_KEY\"]\n"),
+            ],
         );
         assert_eq!(status, Status::Fail, "{msg}");
         assert!(msg.contains("config/exirom.json:2"), "{msg}");
@@ -174,7 +206,10 @@ mod tests {
         assert_eq!(v("'merchant_secret' => \"abc123def\",", "merchant_secret"), Some("abc123def".into()));
         assert_eq!(v("merchantSecret: cfg.merchantSecret", "merchantSecret"), None);
         assert_eq!(v("if (merchantSecret == x)", "merchantSecret"), None);
-        assert_eq!(v("define('EXIROM_MERCHANT_SECRET', 'abc123def');", "EXIROM_MERCHANT_SECRET"), Some("abc123def".into()));
+        assert_eq!(
+            v("define('EXIROM_MERCHANT_SECRET', 'abc123def');", "EXIROM_MERCHANT_SECRET"),
+            Some("abc123def".into())
+        );
         assert_eq!(v("redact: ['card.number', 'merchantSecret', 'password1'],", "merchantSecret"), None);
     }
 }

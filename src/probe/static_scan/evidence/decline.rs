@@ -31,7 +31,8 @@ pub(super) const EVIDENCE: Evidence = Evidence {
     judge,
 };
 
-static FIELD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)decline_?code").expect("a literal regex that is tested"));
+static FIELD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)decline_?code").expect("a literal regex that is tested"));
 
 static BRANCH: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -52,8 +53,10 @@ static CODE_29: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a literal regex that is tested")
 });
 
-static CASE_ARM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?:case|when)\s+[0-9]{1,4}(?-u:\b)|^\s*[0-9]{1,4}\s*(?::|=>|->)\s*\S").expect("a literal regex that is tested"));
+static CASE_ARM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:case|when)\s+[0-9]{1,4}(?-u:\b)|^\s*[0-9]{1,4}\s*(?::|=>|->)\s*\S")
+        .expect("a literal regex that is tested")
+});
 
 static COPY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*(?:const|let|var|val|final|int|Integer|\$)?\s*\$?([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z?<>]+\s*)?:?=[^=]").expect("a literal regex that is tested")
@@ -66,12 +69,13 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     let view = scope.view;
     let lang = scope.lang();
     let logs: Vec<std::ops::Range<usize>> = log_calls(view).into_iter().map(|c| c.args).collect();
-    let live = |offset: usize| !is_comment_line(view.line_at(offset), lang) && !logs.iter().any(|r| r.contains(&offset));
+    let in_code =
+        |offset: usize| !is_comment_line(view.line_at(offset), lang) && !logs.iter().any(|r| r.contains(&offset));
     let mut seen: Vec<usize> = Vec::new();
     let mut copies: Vec<String> = Vec::new();
     for m in FIELD.find_iter(view.text) {
         let n = view.line_of(m.start());
-        if seen.contains(&n) || !live(m.start()) {
+        if seen.contains(&n) || !in_code(m.start()) {
             continue;
         }
         seen.push(n);
@@ -79,10 +83,10 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
         out.push(scope.fact("read", m.start()));
         if BRANCH.is_match(line) {
             out.push(scope.fact("branch", m.start()));
-        } else if let Some(c) = COPY.captures(line).and_then(|c| c.get(1)) {
-            if !FIELD.is_match(c.as_str()) || c.as_str().len() < 20 {
-                copies.push(c.as_str().to_string());
-            }
+        } else if let Some(c) = COPY.captures(line).and_then(|c| c.get(1))
+            && (!FIELD.is_match(c.as_str()) || c.as_str().len() < 20)
+        {
+            copies.push(c.as_str().to_string());
         }
     }
     if seen.is_empty() && !view.has_keyword("merchant_not_active") && !view.has_keyword("merchantnotactive") {
@@ -92,7 +96,7 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     for n in 0..view.line_count() {
         let line = view.line(n);
         let offset = view.line_range(n).start + (line.len() - line.trim_start().len());
-        if !live(offset) {
+        if !in_code(offset) {
             continue;
         }
         if !seen.contains(&n) && copies.iter().any(|c| has_ident(line, c)) && BRANCH.is_match(line) {
@@ -117,7 +121,10 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     let sites = repo.code_sites(&[SiteKind::Payment, SiteKind::Poll, SiteKind::Callback]);
     let reads = repo.located("read", "reads declineCode");
     if sites.is_empty() && reads.is_empty() {
-        return Judgement::Skip("no payment requests, status polls or callback handlers in the repository, so no decline codes to handle".into());
+        return Judgement::Skip(
+            "no payment requests, status polls or callback handlers in the repository, so no decline codes to handle"
+                .into(),
+        );
     }
     if reads.is_empty() {
         return Judgement::missing(
@@ -132,10 +139,13 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     let code29 = repo.located("code29", "decline code 29");
     let mut missing = Vec::new();
     if branches.is_empty() {
-        missing.push("declineCode is read but never acted on (map codes to retry with backoff, ask the customer, or alert)");
+        missing.push(
+            "declineCode is read but never acted on (map codes to retry with backoff, ask the customer, or alert)",
+        );
     }
     if code29.is_empty() {
-        missing.push("decline code 29 (merchant not active) is not handled on its own (alert and stop; never retry it)");
+        missing
+            .push("decline code 29 (merchant not active) is not handled on its own (alert and stop; never retry it)");
     }
     if missing.is_empty() {
         let mut at: Vec<Located> = branches;
@@ -155,13 +165,34 @@ mod tests {
     #[test]
     fn handling_in_every_language_passes() {
         for (path, src) in [
-            ("src/declines.ts", "export function onResult(r: Result) {\n  if (r.declineCode === 29) return alertOps(r);\n  return ACTIONS[r.declineCode] ?? 'ask-customer';\n}\n"),
-            ("app/declines.py", "def on_result(r):\n    code = r[\"declineCode\"]\n    if code == 29:\n        page_oncall(r)\n    elif code in RETRYABLE:\n        retry_later(r)\n"),
-            ("src/Declines.java", "void onResult(Result r) {\n    switch (r.getDeclineCode()) {\n        case 29 -> alerts.critical(r);\n        case 5, 51 -> askCustomer(r);\n        default -> retry(r);\n    }\n}\n"),
-            ("declines.go", "func onResult(r Result) {\n\tswitch r.DeclineCode {\n\tcase 29:\n\t\talertOps(r)\n\tdefault:\n\t\tretry(r)\n\t}\n}\n"),
-            ("app/declines.rb", "def on_result(r)\n  case r[\"declineCode\"]\n  when 29 then Alerts.page(r)\n  else retry(r)\n  end\nend\n"),
-            ("lib/Declines.php", "function onResult(array $r) {\n    if ($r['declineCode'] === 29) { alertOps($r); return; }\n    return DECLINE_ACTIONS[$r['declineCode']] ?? 'ask';\n}\n"),
-            ("Declines.cs", "void OnResult(Result r)\n{\n    if (r.DeclineCode == DeclineCodes.MerchantNotActive) { _alerts.Page(r); return; }\n    if (Retryable.Contains(r.DeclineCode)) Retry(r);\n}\n"),
+            (
+                "src/declines.ts",
+                "export function onResult(r: Result) {\n  if (r.declineCode === 29) return alertOps(r);\n  return ACTIONS[r.declineCode] ?? 'ask-customer';\n}\n",
+            ),
+            (
+                "app/declines.py",
+                "def on_result(r):\n    code = r[\"declineCode\"]\n    if code == 29:\n        page_oncall(r)\n    elif code in RETRYABLE:\n        retry_later(r)\n",
+            ),
+            (
+                "src/Declines.java",
+                "void onResult(Result r) {\n    switch (r.getDeclineCode()) {\n        case 29 -> alerts.critical(r);\n        case 5, 51 -> askCustomer(r);\n        default -> retry(r);\n    }\n}\n",
+            ),
+            (
+                "declines.go",
+                "func onResult(r Result) {\n\tswitch r.DeclineCode {\n\tcase 29:\n\t\talertOps(r)\n\tdefault:\n\t\tretry(r)\n\t}\n}\n",
+            ),
+            (
+                "app/declines.rb",
+                "def on_result(r)\n  case r[\"declineCode\"]\n  when 29 then Alerts.page(r)\n  else retry(r)\n  end\nend\n",
+            ),
+            (
+                "lib/Declines.php",
+                "function onResult(array $r) {\n    if ($r['declineCode'] === 29) { alertOps($r); return; }\n    return DECLINE_ACTIONS[$r['declineCode']] ?? 'ask';\n}\n",
+            ),
+            (
+                "Declines.cs",
+                "void OnResult(Result r)\n{\n    if (r.DeclineCode == DeclineCodes.MerchantNotActive) { _alerts.Page(r); return; }\n    if (Retryable.Contains(r.DeclineCode)) Retry(r);\n}\n",
+            ),
         ] {
             let (status, msg, _) = run("decline-code-handling", &[PAY, (path, src)]);
             assert_eq!(status, Status::Pass, "{path}: {msg}");

@@ -35,11 +35,14 @@ pub(super) const EVIDENCE: Evidence = Evidence {
 };
 
 static TX_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)transaction_?id|(?-u:\b)txn?_?id(?-u:\b)|(?-u:\b)tx(?-u:\b)").expect("a literal regex that is tested")
+    Regex::new(r"(?i)transaction_?id|(?-u:\b)txn?_?id(?-u:\b)|(?-u:\b)tx(?-u:\b)")
+        .expect("a literal regex that is tested")
 });
-static STATUS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)transaction_?status|(?-u:\b)status(?-u:\b)").expect("a literal regex that is tested"));
-static TX_STATUS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)transaction_?status").expect("a literal regex that is tested"));
+static STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)transaction_?status|(?-u:\b)status(?-u:\b)").expect("a literal regex that is tested")
+});
+static TX_STATUS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)transaction_?status").expect("a literal regex that is tested"));
 
 static DEDUP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -50,8 +53,9 @@ static DEDUP: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a literal regex that is tested")
 });
 
-static ASSIGN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*[\w$.]+\s*(?::=|=[^=])|^\s*(?:const|let|var|val|final)\s").expect("a literal regex that is tested"));
+static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*[\w$.]+\s*(?::=|=[^=])|^\s*(?:const|let|var|val|final)\s").expect("a literal regex that is tested")
+});
 
 static STALE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -67,19 +71,19 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     let view = scope.view;
     let lang = scope.lang();
     let total = view.line_count();
-    let live = |n: usize| !is_comment_line(view.line(n), lang);
+    let code_line = |n: usize| !is_comment_line(view.line(n), lang);
     let start = |n: usize| view.line_range(n).start + (view.line(n).len() - view.line(n).trim_start().len());
     let mut dedup_found = false;
     let mut id_only = Vec::new();
     for n in 0..total {
         let line = view.line(n);
-        if !live(n) || !DEDUP.is_match(line) {
+        if !code_line(n) || !DEDUP.is_match(line) {
             continue;
         }
         // The deduplicating line with the key it is given: an assignment on the line before (a key
         // built there), and the rest of a call that continues on the next lines.
         let mut near = String::from(line);
-        if n > 0 && live(n - 1) && ASSIGN.is_match(view.line(n - 1)) {
+        if n > 0 && code_line(n - 1) && ASSIGN.is_match(view.line(n - 1)) {
             near = format!("{}\n{near}", view.line(n - 1));
         }
         let mut depth = paren_depth(line);
@@ -108,7 +112,10 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     if scope.is_code() && TX_STATUS.is_match(view.text) {
         // The first guard in code (not in a comment or a log message).
         let mask = code_mask(view.text, lang);
-        if let Some(m) = STALE.find_iter(view.text).find(|m| mask.get(m.end() - 1).copied().unwrap_or(false) && live(view.line_of(m.start()))) {
+        if let Some(m) = STALE
+            .find_iter(view.text)
+            .find(|m| mask.get(m.end() - 1).copied().unwrap_or(false) && code_line(view.line_of(m.start())))
+        {
             out.push(scope.fact("stale", start(view.line_of(m.start()))));
         }
     }
@@ -116,11 +123,13 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
 
 /// Opening minus closing brackets on a line.
 fn paren_depth(line: &str) -> i32 {
-    line.bytes().map(|b| match b {
-        b'(' | b'[' | b'{' => 1,
-        b')' | b']' | b'}' => -1,
-        _ => 0,
-    }).sum()
+    line.bytes()
+        .map(|b| match b {
+            b'(' | b'[' | b'{' => 1,
+            b')' | b']' | b'}' => -1,
+            _ => 0,
+        })
+        .sum()
 }
 
 fn judge(repo: &Repo<'_>) -> Judgement {
@@ -145,7 +154,10 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     if missing.is_empty() {
         let mut at = dedup;
         at.extend(stale);
-        return Judgement::found("callbacks deduplicated on transactionId + transactionStatus, stale statuses ignored", at);
+        return Judgement::found(
+            "callbacks deduplicated on transactionId + transactionStatus, stale statuses ignored",
+            at,
+        );
     }
     let mut at: Vec<Located> = repo.located("id-only", "deduplicates on transactionId alone");
     let id_only = !at.is_empty();
@@ -154,7 +166,11 @@ fn judge(repo: &Repo<'_>) -> Judgement {
         format!(
             "{}{} (callback handlers at {})",
             missing.join("; "),
-            if id_only { "; deduplicating on transactionId alone drops later statuses of the same payment" } else { "" },
+            if id_only {
+                "; deduplicating on transactionId alone drops later statuses of the same payment"
+            } else {
+                ""
+            },
             places(&handlers)
         ),
         at,
@@ -166,18 +182,42 @@ mod tests {
     use super::super::tests::run;
     use crate::probe::Status;
 
-    const HANDLER: (&str, &str) = ("src/callback.ts", "router.post('/exirom/callback', (req, res) => {\n  res.sendStatus(200);\n  if (!verify(req.get('X-Checksum'), req.body)) return;\n  queue.push(req.body);\n});\n");
+    const HANDLER: (&str, &str) = (
+        "src/callback.ts",
+        "router.post('/exirom/callback', (req, res) => {\n  res.sendStatus(200);\n  if (!verify(req.get('X-Checksum'), req.body)) return;\n  queue.push(req.body);\n});\n",
+    );
 
     #[test]
     fn dedup_and_stale_guard_pass_in_every_language() {
         for (path, src) in [
-            ("src/callbacks.ts", "const WEIGHT = { NEW: 0, PENDING: 1, SUCCEED: 3, FAILED: 3 };\nexport async function apply(cb: Callback) {\n  const key = `${cb.transactionId}:${cb.transactionStatus}`;\n  if (!(await redis.set(key, '1', { NX: true }))) return;\n  const order = await orders.byTransaction(cb.transactionId);\n  if (WEIGHT[cb.transactionStatus] <= WEIGHT[order.status]) return;\n}\n"),
-            ("app/callbacks.py", "STATUS_WEIGHT = {\"NEW\": 0, \"PENDING\": 1, \"SUCCEED\": 3}\n\ndef apply(cb):\n    created = ProcessedCallback.objects.get_or_create(transaction_id=cb[\"transactionId\"], transaction_status=cb[\"transactionStatus\"])[1]\n    if not created:\n        return\n"),
-            ("src/CallbackService.java", "void apply(Callback cb) {\n    if (!processed.add(cb.getTransactionId() + \":\" + cb.getTransactionStatus())) return;\n    if (isFinal(order.getStatus())) return;\n}\n"),
-            ("callbacks.go", "func (s *Service) Apply(cb Callback) {\n\tkey := cb.TransactionID + \":\" + cb.TransactionStatus\n\tif _, dup := s.seen.LoadOrStore(key, true); dup {\n\t\treturn\n\t}\n\tif rank[cb.TransactionStatus] <= rank[s.status(cb.TransactionID)] {\n\t\treturn\n\t}\n}\n"),
-            ("app/services/callbacks.rb", "def apply(cb)\n  return if ProcessedCallback.exists?(transaction_id: cb[\"transactionId\"], transaction_status: cb[\"transactionStatus\"])\n  return if TERMINAL.include?(order.status)\nend\n"),
-            ("lib/Callbacks.php", "public function apply(array $cb): void\n{\n    $inserted = DB::insertOrIgnore('processed', ['transaction_id' => $cb['transactionId'], 'transaction_status' => $cb['transactionStatus']]);\n    if (!$inserted) return;\n    if (self::WEIGHTS[$cb['transactionStatus']] <= self::WEIGHTS[$order->status]) return;\n}\n"),
-            ("Callbacks.cs", "public void Apply(Callback cb)\n{\n    if (!_seen.Add($\"{cb.TransactionId}:{cb.TransactionStatus}\")) return;\n    if (Weight[cb.TransactionStatus] <= Weight[order.Status]) return;\n}\n"),
+            (
+                "src/callbacks.ts",
+                "const WEIGHT = { NEW: 0, PENDING: 1, SUCCEED: 3, FAILED: 3 };\nexport async function apply(cb: Callback) {\n  const key = `${cb.transactionId}:${cb.transactionStatus}`;\n  if (!(await redis.set(key, '1', { NX: true }))) return;\n  const order = await orders.byTransaction(cb.transactionId);\n  if (WEIGHT[cb.transactionStatus] <= WEIGHT[order.status]) return;\n}\n",
+            ),
+            (
+                "app/callbacks.py",
+                "STATUS_WEIGHT = {\"NEW\": 0, \"PENDING\": 1, \"SUCCEED\": 3}\n\ndef apply(cb):\n    created = ProcessedCallback.objects.get_or_create(transaction_id=cb[\"transactionId\"], transaction_status=cb[\"transactionStatus\"])[1]\n    if not created:\n        return\n",
+            ),
+            (
+                "src/CallbackService.java",
+                "void apply(Callback cb) {\n    if (!processed.add(cb.getTransactionId() + \":\" + cb.getTransactionStatus())) return;\n    if (isFinal(order.getStatus())) return;\n}\n",
+            ),
+            (
+                "callbacks.go",
+                "func (s *Service) Apply(cb Callback) {\n\tkey := cb.TransactionID + \":\" + cb.TransactionStatus\n\tif _, dup := s.seen.LoadOrStore(key, true); dup {\n\t\treturn\n\t}\n\tif rank[cb.TransactionStatus] <= rank[s.status(cb.TransactionID)] {\n\t\treturn\n\t}\n}\n",
+            ),
+            (
+                "app/services/callbacks.rb",
+                "def apply(cb)\n  return if ProcessedCallback.exists?(transaction_id: cb[\"transactionId\"], transaction_status: cb[\"transactionStatus\"])\n  return if TERMINAL.include?(order.status)\nend\n",
+            ),
+            (
+                "lib/Callbacks.php",
+                "public function apply(array $cb): void\n{\n    $inserted = DB::insertOrIgnore('processed', ['transaction_id' => $cb['transactionId'], 'transaction_status' => $cb['transactionStatus']]);\n    if (!$inserted) return;\n    if (self::WEIGHTS[$cb['transactionStatus']] <= self::WEIGHTS[$order->status]) return;\n}\n",
+            ),
+            (
+                "Callbacks.cs",
+                "public void Apply(Callback cb)\n{\n    if (!_seen.Add($\"{cb.TransactionId}:{cb.TransactionStatus}\")) return;\n    if (Weight[cb.TransactionStatus] <= Weight[order.Status]) return;\n}\n",
+            ),
         ] {
             let (s, m, _) = run("webhook-dedup-code", &[HANDLER, (path, src)]);
             assert_eq!(s, Status::Pass, "{path}: {m}");
@@ -188,7 +228,8 @@ mod tests {
     fn a_unique_constraint_counts_as_dedup() {
         let sql = "CREATE TABLE processed_callbacks (\n  transaction_id text NOT NULL,\n  transaction_status text NOT NULL,\n  UNIQUE (transaction_id, transaction_status)\n);\n";
         let code = "export function apply(cb) {\n  if (isTerminal(current(cb.transactionId))) return;\n  save(cb.transactionStatus);\n}\n";
-        let (s, m, _) = run("webhook-dedup-code", &[HANDLER, ("db/migrations/001_callbacks.sql", sql), ("src/apply.ts", code)]);
+        let (s, m, _) =
+            run("webhook-dedup-code", &[HANDLER, ("db/migrations/001_callbacks.sql", sql), ("src/apply.ts", code)]);
         assert_eq!(s, Status::Pass, "{m}");
     }
 
@@ -206,7 +247,10 @@ mod tests {
 
     #[test]
     fn no_handler_skips() {
-        let (s, m, _) = run("webhook-dedup-code", &[("src/pay.ts", "export const pay = (b) => http.post('/v1/payments/card', b);\n")]);
+        let (s, m, _) = run(
+            "webhook-dedup-code",
+            &[("src/pay.ts", "export const pay = (b) => http.post('/v1/payments/card', b);\n")],
+        );
         assert_eq!(s, Status::Skip, "{m}");
     }
 }

@@ -58,7 +58,8 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     }
     let view = scope.view;
     let lang = scope.lang();
-    let mut args: Vec<(usize, std::ops::Range<usize>)> = log_calls(view).into_iter().map(|c| (c.callee.start, c.args)).collect();
+    let mut args: Vec<(usize, std::ops::Range<usize>)> =
+        log_calls(view).into_iter().map(|c| (c.callee.start, c.args)).collect();
     for m in BINDING.find_iter(view.text) {
         if is_comment_line(view.line_at(m.start()), lang) {
             continue;
@@ -88,7 +89,9 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     }
     let sites = repo.code_sites(&[SiteKind::Payment, SiteKind::Poll, SiteKind::Callback]);
     if sites.is_empty() {
-        return Judgement::Skip("no payment requests, status polls or callback handlers in the repository, so nothing to log".into());
+        return Judgement::Skip(
+            "no payment requests, status polls or callback handlers in the repository, so nothing to log".into(),
+        );
     }
     // One place per field (the first log line naming it); a line naming several says so once.
     let mut at: Vec<Located> = Vec::new();
@@ -128,10 +131,22 @@ mod tests {
     #[test]
     fn all_fields_in_every_language_pass() {
         for (path, src) in [
-            ("src/client.ts", "export async function pay(b) {\n  const res = await http.post('/v1/payments/card', b);\n  logger.info('card payment', { requestId: b.requestId, transactionId: res.data.transactionId, status: res.status, transactionStatus: res.data.transactionStatus, declineCode: res.data.declineCode });\n}\nfunction onError(e) {\n  logger.error('exirom error', { traceId: e.response?.data?.traceId, status: e.response?.status });\n}\n"),
-            ("app/client.py", "def pay(body):\n    r = requests.post(f\"{BASE}/v1/payments/card\", json=body)\n    log.info(\"payment requestId=%s transactionId=%s traceId=%s http=%s status=%s decline=%s\", body[\"requestId\"], r.json().get(\"transactionId\"), r.json().get(\"traceId\"), r.status_code, r.json().get(\"transactionStatus\"), r.json().get(\"declineCode\"))\n"),
-            ("src/Client.java", "Result pay(Body b) {\n    var res = send(\"/v1/payments/card\", b);\n    MDC.put(\"requestId\", b.requestId());\n    log.info(\"payment transactionId={} traceId={} http={} status={} declineCode={}\", r.transactionId(), r.traceId(), res.statusCode(), r.transactionStatus(), r.declineCode());\n}\n"),
-            ("client.go", "func (c *Client) Pay(b Body) {\n\tresp, r := c.post(\"/v1/payments/card\", b)\n\tslog.Info(\"payment\", \"requestId\", b.RequestID, \"transactionId\", r.TransactionID, \"traceId\", r.TraceID, \"status\", resp.StatusCode, \"transactionStatus\", r.TransactionStatus, \"declineCode\", r.DeclineCode)\n}\n"),
+            (
+                "src/client.ts",
+                "export async function pay(b) {\n  const res = await http.post('/v1/payments/card', b);\n  logger.info('card payment', { requestId: b.requestId, transactionId: res.data.transactionId, status: res.status, transactionStatus: res.data.transactionStatus, declineCode: res.data.declineCode });\n}\nfunction onError(e) {\n  logger.error('exirom error', { traceId: e.response?.data?.traceId, status: e.response?.status });\n}\n",
+            ),
+            (
+                "app/client.py",
+                "def pay(body):\n    r = requests.post(f\"{BASE}/v1/payments/card\", json=body)\n    log.info(\"payment requestId=%s transactionId=%s traceId=%s http=%s status=%s decline=%s\", body[\"requestId\"], r.json().get(\"transactionId\"), r.json().get(\"traceId\"), r.status_code, r.json().get(\"transactionStatus\"), r.json().get(\"declineCode\"))\n",
+            ),
+            (
+                "src/Client.java",
+                "Result pay(Body b) {\n    var res = send(\"/v1/payments/card\", b);\n    MDC.put(\"requestId\", b.requestId());\n    log.info(\"payment transactionId={} traceId={} http={} status={} declineCode={}\", r.transactionId(), r.traceId(), res.statusCode(), r.transactionStatus(), r.declineCode());\n}\n",
+            ),
+            (
+                "client.go",
+                "func (c *Client) Pay(b Body) {\n\tresp, r := c.post(\"/v1/payments/card\", b)\n\tslog.Info(\"payment\", \"requestId\", b.RequestID, \"transactionId\", r.TransactionID, \"traceId\", r.TraceID, \"status\", resp.StatusCode, \"transactionStatus\", r.TransactionStatus, \"declineCode\", r.DeclineCode)\n}\n",
+            ),
         ] {
             let (s, m, f) = run("payment-logging", &[(path, src)]);
             assert_eq!(s, Status::Pass, "{path}: {m}");

@@ -24,11 +24,16 @@ use super::super::context::Env;
 use super::super::detectors::code::is_comment_line;
 use super::{ENV_READ, Evidence, Fact, Judgement, Located, Repo, Scope, SiteKind, literal_after, places};
 
-pub(super) const EVIDENCE: Evidence =
-    Evidence { name: "production-merchant-ids", keywords: &["exirom_mid", "exirom_account", "merchantkey", "merchant_key"], collect, judge };
+pub(super) const EVIDENCE: Evidence = Evidence {
+    name: "production-merchant-ids",
+    keywords: &["exirom_mid", "exirom_account", "merchantkey", "merchant_key"],
+    collect,
+    judge,
+};
 
 static ID_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:exirom[_.-]?)?(?:mid|account[_-]?id|merchant[_-]?id)(?-u:\b)").expect("a literal regex that is tested")
+    Regex::new(r"(?i)(?-u:\b)(?:exirom[_.-]?)?(?:mid|account[_-]?id|merchant[_-]?id)(?-u:\b)")
+        .expect("a literal regex that is tested")
 });
 
 fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
@@ -51,7 +56,9 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
         }
         let kind = if m.as_str().to_ascii_lowercase().contains("account") { "accountId" } else { "mid" };
         let key_end = m.end() - lr.start;
-        if ENV_READ.is_match(&line[key_end.min(line.len())..]) || ENV_READ.is_match(line) && m.as_str().to_ascii_uppercase().starts_with("EXIROM") {
+        if ENV_READ.is_match(&line[key_end.min(line.len())..])
+            || ENV_READ.is_match(line) && m.as_str().to_ascii_uppercase().starts_with("EXIROM")
+        {
             done.push(n);
             let mut f = scope.fact("env", m.start());
             f.value = Some(kind.to_string());
@@ -90,9 +97,13 @@ fn judge(repo: &Repo<'_>) -> Judgement {
         let (kind, value) = split(p);
         if let Some((nf, n)) = nonprod.iter().find(|(_, n)| split(n) == (kind, value)) {
             gaps.push(Located::new(&pf.path, &p.mark, format!("{kind} {value}")));
-            why.push(format!("production {kind} {value} ({}:{}) is the same as in {}:{}", pf.path, p.mark.line, nf.path, n.mark.line));
+            why.push(format!(
+                "production {kind} {value} ({}:{}) is the same as in {}:{}",
+                pf.path, p.mark.line, nf.path, n.mark.line
+            ));
         }
-        let configured = if kind == "mid" { repo.config.exirom.mid.as_deref() } else { repo.config.exirom.account_id.as_deref() };
+        let configured =
+            if kind == "mid" { repo.config.exirom.mid.as_deref() } else { repo.config.exirom.account_id.as_deref() };
         if let Some(c) = configured.filter(|c| *c != value) {
             gaps.push(Located::new(&pf.path, &p.mark, format!("{kind} {value}")));
             why.push(format!(
@@ -105,30 +116,45 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     }
     for kind in ["mid", "accountId"] {
         let fixed: Vec<_> = shared.iter().filter(|(_, f)| split(f).0 == kind).collect();
-        let overridden = prod.iter().any(|(_, f)| split(f).0 == kind) || env.iter().any(|(_, f)| f.value.as_deref() == Some(kind));
+        let overridden =
+            prod.iter().any(|(_, f)| split(f).0 == kind) || env.iter().any(|(_, f)| f.value.as_deref() == Some(kind));
         if !fixed.is_empty() && !overridden {
             for (f, x) in &fixed {
                 gaps.push(Located::new(&f.path, &x.mark, format!("{kind} {}", split(x).1)));
             }
             let at: Vec<Located> = fixed.iter().map(|(f, x)| Located::new(&f.path, &x.mark, "")).collect();
-            why.push(format!("the {kind} is fixed at {} for every environment, with no production value or environment read", places(&at)));
+            why.push(format!(
+                "the {kind} is fixed at {} for every environment, with no production value or environment read",
+                places(&at)
+            ));
         }
     }
     if !gaps.is_empty() {
         return Judgement::missing(
-            format!("{}: give production its own mid/accountId (from the environment or production configuration)", why.join("; ")),
+            format!(
+                "{}: give production its own mid/accountId (from the environment or production configuration)",
+                why.join("; ")
+            ),
             gaps,
         );
     }
-    let mut evidence: Vec<Located> = env.iter().map(|(f, x)| Located::new(&f.path, &x.mark, "from the environment")).collect();
+    let mut evidence: Vec<Located> =
+        env.iter().map(|(f, x)| Located::new(&f.path, &x.mark, "from the environment")).collect();
     evidence.extend(prod.iter().map(|(f, x)| Located::new(&f.path, &x.mark, "production value")));
     if !evidence.is_empty() {
-        return Judgement::found("production merchant ids come from the environment or production configuration", evidence);
+        return Judgement::found(
+            "production merchant ids come from the environment or production configuration",
+            evidence,
+        );
     }
     if !nonprod.is_empty() {
-        let at: Vec<Located> = nonprod.iter().map(|(f, x)| Located::new(&f.path, &x.mark, "non-production id")).collect();
+        let at: Vec<Located> =
+            nonprod.iter().map(|(f, x)| Located::new(&f.path, &x.mark, "non-production id")).collect();
         return Judgement::missing(
-            format!("only non-production merchant ids are configured ({}); nothing sets or reads production's mid/accountId", places(&at)),
+            format!(
+                "only non-production merchant ids are configured ({}); nothing sets or reads production's mid/accountId",
+                places(&at)
+            ),
             at,
         );
     }
@@ -151,7 +177,8 @@ mod tests {
     use crate::config::Config;
     use crate::probe::Status;
 
-    const PAY: (&str, &str) = ("src/client.ts", "export const pay = (b) => http.post('/v1/payments/card', { ...b, mid: config.mid });\n");
+    const PAY: (&str, &str) =
+        ("src/client.ts", "export const pay = (b) => http.post('/v1/payments/card', { ...b, mid: config.mid });\n");
 
     #[test]
     fn from_the_environment_passes() {
@@ -191,7 +218,10 @@ mod tests {
 
     #[test]
     fn a_mid_fixed_for_every_environment_warns() {
-        let (status, msg, f) = run("production-merchant-ids", &[PAY, ("config/exirom.json", "{\n  \"mid\": \"100234\",\n  \"merchantKey\": \"x\"\n}\n")]);
+        let (status, msg, f) = run(
+            "production-merchant-ids",
+            &[PAY, ("config/exirom.json", "{\n  \"mid\": \"100234\",\n  \"merchantKey\": \"x\"\n}\n")],
+        );
         assert_eq!(status, Status::Fail, "{msg}");
         assert!(msg.contains("fixed at config/exirom.json:2"), "{msg}");
         assert_eq!(f[0].line, 2);
@@ -199,7 +229,10 @@ mod tests {
 
     #[test]
     fn no_mid_near_payments_warns() {
-        let (status, msg, _) = run("production-merchant-ids", &[("src/client.ts", "export const pay = (b) => http.post('/v1/payments/card', b);\n")]);
+        let (status, msg, _) = run(
+            "production-merchant-ids",
+            &[("src/client.ts", "export const pay = (b) => http.post('/v1/payments/card', b);\n")],
+        );
         assert_eq!(status, Status::Fail, "{msg}");
         assert!(msg.contains("no mid/accountId"), "{msg}");
     }

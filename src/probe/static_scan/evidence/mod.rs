@@ -281,7 +281,8 @@ impl Collector {
             }
             rule_keywords.push(ids);
         }
-        let ac = AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&words).ok();
+        let ac =
+            AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&words).ok();
         Some(Self { active, ac, rule_keywords, site_keywords: SITE_KEYWORDS.len() })
     }
 
@@ -315,11 +316,17 @@ impl Collector {
             return None;
         }
         let ignores = if text.contains("golive:ignore") {
-            (0..view.line_count()).filter(|&n| view.line(n).contains("golive:ignore")).map(|n| (n + 1, view.line(n).to_string())).collect()
+            (0..view.line_count())
+                .filter(|&n| view.line(n).contains("golive:ignore"))
+                .map(|n| (n + 1, view.line(n).to_string()))
+                .collect()
         } else {
             Vec::new()
         };
-        let sites = found.iter().map(|s| SiteMark { kind: s.kind, mark: mark(&view, s.offset, None), sandbox: s.sandbox }).collect();
+        let sites = found
+            .iter()
+            .map(|s| SiteMark { kind: s.kind, mark: mark(&view, s.offset, None), sandbox: s.sandbox })
+            .collect();
         Some(FileEvidence { path: path.to_string(), ctx, sites, facts, ignores })
     }
 }
@@ -343,7 +350,8 @@ pub(crate) fn literal_after(line: &str, key_end: usize) -> Option<std::ops::Rang
     }
     // `define('KEY', 'v')` / `put("key", v)`: a comma counts only after a call's first argument.
     let first_arg = {
-        let before = line[..key_end].trim_end_matches(|c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        let before =
+            line[..key_end].trim_end_matches(|c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         before.trim_end_matches(['"', '\'']).trim_end().ends_with('(')
     };
     let op = if line[i..].starts_with("=>") || line[i..].starts_with(":=") {
@@ -369,7 +377,10 @@ pub(crate) fn literal_after(line: &str, key_end: usize) -> Option<std::ops::Rang
         return Some(i + 1..end);
     }
     // Bare values: only where a bare token is a literal (dotenv, YAML, properties, TOML).
-    let end = b[i..].iter().position(|c| c.is_ascii_whitespace() || matches!(c, b'#' | b',' | b';' | b'}')).map_or(b.len(), |p| i + p);
+    let end = b[i..]
+        .iter()
+        .position(|c| c.is_ascii_whitespace() || matches!(c, b'#' | b',' | b';' | b'}'))
+        .map_or(b.len(), |p| i + p);
     let v = &line[i..end];
     let bare_ok = v.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'+' | b'/' | b'=' | b'.'))
         && !v.contains('.')
@@ -486,7 +497,9 @@ impl<'a> Repo<'a> {
     /// This rule's facts tagged `tag`, with their files.
     pub(crate) fn facts(&self, tag: &'static str) -> impl Iterator<Item = (&'a FileEvidence, &'a Fact)> + '_ {
         let rule = self.rule;
-        self.files.iter().flat_map(move |f| f.facts.iter().filter(move |x| x.rule == rule && x.tag == tag).map(move |x| (f, x)))
+        self.files
+            .iter()
+            .flat_map(move |f| f.facts.iter().filter(move |x| x.rule == rule && x.tag == tag).map(move |x| (f, x)))
     }
 
     /// This rule's facts tagged `tag`, as locations noted `note`.
@@ -496,12 +509,17 @@ impl<'a> Repo<'a> {
 
     /// Call sites of the given kinds, with their files.
     pub(crate) fn sites(&self, kinds: &'a [SiteKind]) -> impl Iterator<Item = (&'a FileEvidence, &'a SiteMark)> + '_ {
-        self.files.iter().flat_map(move |f| f.sites.iter().filter(move |s| kinds.contains(&s.kind)).map(move |s| (f, s)))
+        self.files
+            .iter()
+            .flat_map(move |f| f.sites.iter().filter(move |s| kinds.contains(&s.kind)).map(move |s| (f, s)))
     }
 
     /// Call sites of the given kinds in code, as locations.
     pub(crate) fn code_sites(&self, kinds: &'a [SiteKind]) -> Vec<Located> {
-        self.sites(kinds).filter(|(f, _)| is_code_file(f)).map(|(f, s)| Located::new(&f.path, &s.mark, s.kind.noun())).collect()
+        self.sites(kinds)
+            .filter(|(f, _)| is_code_file(f))
+            .map(|(f, s)| Located::new(&f.path, &s.mark, s.kind.noun()))
+            .collect()
     }
 
     /// Whether the repository holds Exirom integration code or configuration at all.
@@ -526,7 +544,12 @@ pub(crate) fn is_code_file(f: &FileEvidence) -> bool {
 /// The repository-level half: one outcome per evidence rule among `rules`, from every file's
 /// evidence. `[[ignore]]` entries for these rules are applied here; the ones that matched nothing
 /// become warnings.
-pub fn judge(rules: &[&Rule], mut files: Vec<FileEvidence>, ctx: &RunContext, warnings: &mut Vec<String>) -> Vec<Outcome> {
+pub fn judge(
+    rules: &[&Rule],
+    mut files: Vec<FileEvidence>,
+    ctx: &RunContext,
+    warnings: &mut Vec<String>,
+) -> Vec<Outcome> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if ctx.only_files.is_some() {
         return rules
@@ -565,7 +588,8 @@ fn outcome(rule: &Rule, j: Judgement, files: &[FileEvidence], ignores: &mut Igno
                 let mut reasons: Vec<&str> = found.iter().filter_map(|f| f.suppressed.as_deref()).collect();
                 reasons.sort_unstable();
                 reasons.dedup();
-                return Outcome::skip(&rule.id, format!("{message} (suppressed: {})", reasons.join("; "))).with_findings(found);
+                return Outcome::skip(&rule.id, format!("{message} (suppressed: {})", reasons.join("; ")))
+                    .with_findings(found);
             }
             Outcome::new(&rule.id, status, message).with_findings(found)
         }
@@ -600,9 +624,11 @@ fn findings(rule: &Rule, at: &[Located], mut suppress: Option<(&[FileEvidence], 
 /// The reason of a `golive:ignore <rule>` comment on 1-based `line` of `path` or the line above.
 fn inline_reason(files: &[FileEvidence], rule: &Rule, path: &str, line: usize) -> Option<String> {
     let f = files.iter().find(|f| f.path == path)?;
-    f.ignores.iter().filter(|(n, _)| *n == line || *n + 1 == line).find_map(|(_, text)| match suppress::parse(text, &rule.id) {
-        Inline::Reason(r) => Some(r),
-        _ => None,
+    f.ignores.iter().filter(|(n, _)| *n == line || *n + 1 == line).find_map(|(_, text)| {
+        match suppress::parse(text, &rule.id) {
+            Inline::Reason(r) => Some(r),
+            _ => None,
+        }
     })
 }
 
@@ -631,7 +657,11 @@ pub fn run_examples(rule: &Rule) -> (Vec<ExampleFailure>, usize) {
             let status = o.as_ref().map_or(Status::Error, |o| o.status);
             let ok = if should_match { matches!(status, Status::Fail | Status::Warn) } else { status == Status::Pass };
             if !ok {
-                let mut flagged = vec![format!("{}: {}", status.as_str(), o.as_ref().map(|o| o.message.as_str()).unwrap_or_default())];
+                let mut flagged = vec![format!(
+                    "{}: {}",
+                    status.as_str(),
+                    o.as_ref().map(|o| o.message.as_str()).unwrap_or_default()
+                )];
                 if let Some(o) = &o {
                     flagged.extend(o.findings.iter().map(|f| format!("{}:{}: {}", f.line, f.column, f.snippet)));
                 }
@@ -686,7 +716,11 @@ pub(crate) mod tests {
     #[test]
     fn no_integration_skips() {
         for name in NAMES {
-            let r = Checklist::builtin().rules.iter().find(|r| index_of(r) == NAMES.iter().position(|n| n == name)).unwrap();
+            let r = Checklist::builtin()
+                .rules
+                .iter()
+                .find(|r| index_of(r) == NAMES.iter().position(|n| n == name))
+                .unwrap();
             if r.id == "alerting-thresholds" {
                 continue;
             }
@@ -699,7 +733,8 @@ pub(crate) mod tests {
     #[test]
     fn partial_scans_skip() {
         let r = Checklist::builtin().rule("polling-fallback").unwrap();
-        let ctx = RunContext { root: ".".into(), config: Config::default(), credentials: None, only_files: Some(vec![]) };
+        let ctx =
+            RunContext { root: ".".into(), config: Config::default(), credentials: None, only_files: Some(vec![]) };
         let o = judge(&[r], Vec::new(), &ctx, &mut Vec::new());
         assert_eq!(o[0].status, Status::Skip);
         assert!(o[0].message.contains("partial scan"));

@@ -23,7 +23,9 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     }
     let needs = repo.code_sites(&[SiteKind::Payment, SiteKind::Callback]);
     if needs.is_empty() {
-        return Judgement::Skip("no payment requests or callback handlers in the repository, so nothing to poll for".into());
+        return Judgement::Skip(
+            "no payment requests or callback handlers in the repository, so nothing to poll for".into(),
+        );
     }
     Judgement::missing(
         format!(
@@ -49,7 +51,8 @@ mod tests {
             ("Poller.cs", "var res = await http.GetAsync($\"/v1/payments/card/status/{id}\");\n"),
             ("lib/poll.php", "$r = $http->get('/v1/payments/card/status/' . $id);\n"),
         ] {
-            let (status, msg, f) = run("polling-fallback", &[(path, src), ("src/pay.ts", "await http.post('/v1/payments/card', b);\n")]);
+            let (status, msg, f) =
+                run("polling-fallback", &[(path, src), ("src/pay.ts", "await http.post('/v1/payments/card', b);\n")]);
             assert_eq!(status, Status::Pass, "{path}: {msg}");
             assert!(msg.contains("found at") && msg.contains(path), "{msg}");
             assert_eq!(f.len(), 1);
@@ -68,7 +71,10 @@ mod tests {
     fn polls_in_tests_do_not_count() {
         let (status, _, _) = run(
             "polling-fallback",
-            &[("src/pay.ts", "await http.post('/v1/payments/card', b);\n"), ("tests/poll.test.ts", "await http.get('/v1/payments/card/status/1');\n")],
+            &[
+                ("src/pay.ts", "await http.post('/v1/payments/card', b);\n"),
+                ("tests/poll.test.ts", "await http.get('/v1/payments/card/status/1');\n"),
+            ],
         );
         assert_eq!(status, Status::Fail);
     }

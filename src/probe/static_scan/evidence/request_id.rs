@@ -52,11 +52,13 @@ static GEN: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a literal regex that is tested")
 });
 
-static RETRY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)retr(?:y|ies|ied|ying)|attempt|backoff|tries").expect("a literal regex that is tested"));
+static RETRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)retr(?:y|ies|ied|ying)|attempt|backoff|tries").expect("a literal regex that is tested")
+});
 
 static RETRY_DECORATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:@(?:retry|retryable|retrying|backoff|tenacity)|\[(?:Retry|Polly))").expect("a literal regex that is tested")
+    Regex::new(r"(?i)^\s*(?:@(?:retry|retryable|retrying|backoff|tenacity)|\[(?:Retry|Polly))")
+        .expect("a literal regex that is tested")
 });
 
 static LOOP: LazyLock<Regex> = LazyLock::new(|| {
@@ -70,7 +72,8 @@ static PERSIST: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static PERSIST_CALLEE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:save|persist|insert|store|upsert|create|add|put|new|build|make|record|register)").expect("a literal regex that is tested")
+    Regex::new(r"(?i)^(?:save|persist|insert|store|upsert|create|add|put|new|build|make|record|register)")
+        .expect("a literal regex that is tested")
 });
 
 static DECL: LazyLock<Regex> = LazyLock::new(|| {
@@ -134,7 +137,10 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
             out.push(scope.fact("gen-retry", pos));
             continue;
         }
-        let stored = set.property || func.is_some_and(|(h, e)| (h..=e).any(|i| i != n && PERSIST.is_match(view.line(i)) && !is_comment_line(view.line(i), lang)));
+        let stored = set.property
+            || func.is_some_and(|(h, e)| {
+                (h..=e).any(|i| i != n && PERSIST.is_match(view.line(i)) && !is_comment_line(view.line(i), lang))
+            });
         let in_pay = in_any(&regions, n);
         if stored && !in_pay {
             out.push(scope.fact("stored", pos));
@@ -196,7 +202,8 @@ fn setting(text: &str, start: usize, end: usize, key_in_string: bool) -> Option<
         (1, false)
     } else if (rest.starts_with(',') || rest.trim_start().starts_with('}')) && !key_in_string && !property {
         // JS shorthand `{ requestId, mid }`: the value is the variable of the same name.
-        let shorthand = text[line_start..start].trim_end().ends_with(['{', ',']) || text[..start].trim_end().ends_with(['{', ',']);
+        let shorthand =
+            text[line_start..start].trim_end().ends_with(['{', ',']) || text[..start].trim_end().ends_with(['{', ',']);
         return shorthand.then_some(Setting { value: start..end, property: false, decl: false });
     } else {
         return None;
@@ -212,7 +219,9 @@ fn setting(text: &str, start: usize, end: usize, key_in_string: bool) -> Option<
     }
     let decl = !call && !property && !key_in_string && {
         let line = &text[line_start..line_end];
-        DECL.is_match(line) && !line.trim_end().ends_with(',') && text[..line_start].trim_end().chars().last().is_none_or(|c| !matches!(c, '{' | ','))
+        DECL.is_match(line)
+            && !line.trim_end().ends_with(',')
+            && text[..line_start].trim_end().chars().last().is_none_or(|c| !matches!(c, '{' | ','))
             && line.trim_start().starts_with(|c: char| c.is_ascii_alphabetic() || c == '$')
             && text[line_start..start].split_whitespace().count() <= 2
             && !text[line_start..start].contains('(')
@@ -242,9 +251,8 @@ fn value_end(text: &str, from: usize, line_end: usize, call: bool) -> usize {
             match c {
                 b'"' | b'\'' | b'`' => quote = Some(c),
                 b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' if depth == 0 => return i,
+                b')' | b']' | b'}' | b',' | b';' if depth == 0 => return i,
                 b')' | b']' | b'}' => depth -= 1,
-                b',' | b';' if depth == 0 => return i,
                 _ => {}
             }
         }
@@ -262,7 +270,13 @@ fn resolves_to_generated(view: &super::FileView<'_>, n: usize, value: &str) -> b
     let from = enclosing_function(view, n).map_or(n.saturating_sub(60), |(h, _)| h);
     (from..=n).rev().any(|i| {
         let l = view.line(i);
-        let t = l.trim_start().trim_start_matches("const ").trim_start_matches("let ").trim_start_matches("var ").trim_start_matches("val ").trim_start_matches('$');
+        let t = l
+            .trim_start()
+            .trim_start_matches("const ")
+            .trim_start_matches("let ")
+            .trim_start_matches("var ")
+            .trim_start_matches("val ")
+            .trim_start_matches('$');
         t.starts_with(name)
             && t[name.len()..].trim_start().starts_with(['=', ':'])
             && !t[name.len()..].trim_start().starts_with("==")
@@ -289,7 +303,9 @@ fn pay_functions(scope: &Scope<'_>) -> Vec<(String, usize)> {
     for (name, h) in &direct {
         for i in 0..view.line_count() {
             let l = view.line(i);
-            if i != *h && has_ident(l, name) && l.contains(&format!("{name}("))
+            if i != *h
+                && has_ident(l, name)
+                && l.contains(&format!("{name}("))
                 && let Some((g, _)) = enclosing_function(view, i)
                 && g != *h
                 && let Some(caller) = function_name(view.line(g))
@@ -322,7 +338,9 @@ fn in_retry_loop(view: &super::FileView<'_>, n: usize, func: Option<(usize, usiz
         }
         (i..=end).any(|j| {
             let b = view.line(j);
-            RETRY.is_match(b) || b.contains("/v1/payments") || pay.iter().any(|(name, _)| b.contains(&format!("{name}(")))
+            RETRY.is_match(b)
+                || b.contains("/v1/payments")
+                || pay.iter().any(|(name, _)| b.contains(&format!("{name}(")))
         })
     })
 }
@@ -337,16 +355,22 @@ fn judge(repo: &Repo<'_>) -> Judgement {
     }
     let payments = repo.code_sites(&[SiteKind::Payment]);
     if payments.is_empty() {
-        return Judgement::Skip("no payment, payout or refund requests in the repository, so no requestId to check".into());
+        return Judgement::Skip(
+            "no payment, payout or refund requests in the repository, so no requestId to check".into(),
+        );
     }
     let pay_names: Vec<String> = repo.facts("payfn").filter_map(|(_, f)| f.value.clone()).collect();
     let mut gaps: Vec<Located> = repo.located("gen-retry", "generated inside a retry loop");
     gaps.extend(repo.located("gen-call", "generated at the API call"));
-    gaps.extend(
-        repo.facts("gen-arg")
-            .filter(|(_, f)| f.value.as_ref().is_some_and(|v| pay_names.contains(v)))
-            .map(|(file, f)| Located::new(&file.path, &f.mark, format!("generated inline for each {}() call", f.value.as_deref().unwrap_or_default()))),
-    );
+    gaps.extend(repo.facts("gen-arg").filter(|(_, f)| f.value.as_ref().is_some_and(|v| pay_names.contains(v))).map(
+        |(file, f)| {
+            Located::new(
+                &file.path,
+                &f.mark,
+                format!("generated inline for each {}() call", f.value.as_deref().unwrap_or_default()),
+            )
+        },
+    ));
     if !gaps.is_empty() {
         return Judgement::missing(
             format!(
@@ -383,13 +407,34 @@ mod tests {
     #[test]
     fn derived_ids_pass_in_every_language() {
         for (path, src) in [
-            ("src/pay.ts", "export async function pay(order: Order) {\n  return http.post('/v1/payments/card', { requestId: order.paymentRequestId, mid: cfg.mid });\n}\n"),
-            ("app/pay.py", "def pay(order):\n    body = {\"requestId\": order.payment_request_id, \"mid\": MID}\n    return requests.post(f\"{BASE}/v1/payments/card\", json=body)\n"),
-            ("src/Pay.java", "public Result pay(Order order) {\n    var body = Map.of(\"requestId\", order.getPaymentRequestId());\n    return post(\"/v1/payments/card\", body);\n}\n"),
-            ("pay.go", "func (c *Client) Pay(o Order) error {\n\tbody := PaymentRequest{RequestID: o.PaymentRequestID, Mid: c.mid}\n\treturn c.post(\"/v1/payments/card\", body)\n}\n"),
-            ("app/pay.rb", "def pay(order)\n  body = { requestId: order.payment_request_id }\n  post(\"/v1/payments/card\", body)\nend\n"),
-            ("lib/Pay.php", "public function pay($order)\n{\n    $body = ['requestId' => $order->payment_request_id];\n    return $this->post('/v1/payments/card', $body);\n}\n"),
-            ("Pay.cs", "public async Task<Result> Pay(Order order)\n{\n    var body = new PaymentRequest { RequestId = order.PaymentRequestId, Mid = _mid };\n    return await Post(\"/v1/payments/card\", body);\n}\n"),
+            (
+                "src/pay.ts",
+                "export async function pay(order: Order) {\n  return http.post('/v1/payments/card', { requestId: order.paymentRequestId, mid: cfg.mid });\n}\n",
+            ),
+            (
+                "app/pay.py",
+                "def pay(order):\n    body = {\"requestId\": order.payment_request_id, \"mid\": MID}\n    return requests.post(f\"{BASE}/v1/payments/card\", json=body)\n",
+            ),
+            (
+                "src/Pay.java",
+                "public Result pay(Order order) {\n    var body = Map.of(\"requestId\", order.getPaymentRequestId());\n    return post(\"/v1/payments/card\", body);\n}\n",
+            ),
+            (
+                "pay.go",
+                "func (c *Client) Pay(o Order) error {\n\tbody := PaymentRequest{RequestID: o.PaymentRequestID, Mid: c.mid}\n\treturn c.post(\"/v1/payments/card\", body)\n}\n",
+            ),
+            (
+                "app/pay.rb",
+                "def pay(order)\n  body = { requestId: order.payment_request_id }\n  post(\"/v1/payments/card\", body)\nend\n",
+            ),
+            (
+                "lib/Pay.php",
+                "public function pay($order)\n{\n    $body = ['requestId' => $order->payment_request_id];\n    return $this->post('/v1/payments/card', $body);\n}\n",
+            ),
+            (
+                "Pay.cs",
+                "public async Task<Result> Pay(Order order)\n{\n    var body = new PaymentRequest { RequestId = order.PaymentRequestId, Mid = _mid };\n    return await Post(\"/v1/payments/card\", body);\n}\n",
+            ),
         ] {
             let (s, m) = status(&[(path, src)]);
             assert_eq!(s, Status::Pass, "{path}: {m}");
@@ -399,13 +444,34 @@ mod tests {
     #[test]
     fn inline_generation_at_the_call_warns_in_every_language() {
         for (path, src) in [
-            ("src/pay.ts", "export async function pay(order: Order) {\n  return http.post('/v1/payments/card', { requestId: randomUUID(), mid: cfg.mid });\n}\n"),
-            ("app/pay.py", "def pay(order):\n    request_id = str(uuid.uuid4())\n    body = {\"requestId\": request_id}\n    return requests.post(f\"{BASE}/v1/payments/card\", json=body)\n"),
-            ("src/Pay.java", "public Result pay(Order order) {\n    var body = new PaymentRequest().setRequestId(UUID.randomUUID().toString());\n    return post(\"/v1/payments/card\", body);\n}\n"),
-            ("pay.go", "func (c *Client) Pay(o Order) error {\n\tbody := PaymentRequest{RequestID: uuid.NewString(), Mid: c.mid}\n\treturn c.post(\"/v1/payments/card\", body)\n}\n"),
-            ("app/pay.rb", "def pay(order)\n  body = { requestId: SecureRandom.uuid }\n  post(\"/v1/payments/card\", body)\nend\n"),
-            ("lib/Pay.php", "public function pay($order)\n{\n    $body = ['requestId' => uniqid('req_')];\n    return $this->post('/v1/payments/card', $body);\n}\n"),
-            ("Pay.cs", "public async Task<Result> Pay(Order order)\n{\n    var body = new PaymentRequest\n    {\n        RequestId = Guid.NewGuid().ToString(),\n        Mid = _mid,\n    };\n    return await Post(\"/v1/payments/card\", body);\n}\n"),
+            (
+                "src/pay.ts",
+                "export async function pay(order: Order) {\n  return http.post('/v1/payments/card', { requestId: randomUUID(), mid: cfg.mid });\n}\n",
+            ),
+            (
+                "app/pay.py",
+                "def pay(order):\n    request_id = str(uuid.uuid4())\n    body = {\"requestId\": request_id}\n    return requests.post(f\"{BASE}/v1/payments/card\", json=body)\n",
+            ),
+            (
+                "src/Pay.java",
+                "public Result pay(Order order) {\n    var body = new PaymentRequest().setRequestId(UUID.randomUUID().toString());\n    return post(\"/v1/payments/card\", body);\n}\n",
+            ),
+            (
+                "pay.go",
+                "func (c *Client) Pay(o Order) error {\n\tbody := PaymentRequest{RequestID: uuid.NewString(), Mid: c.mid}\n\treturn c.post(\"/v1/payments/card\", body)\n}\n",
+            ),
+            (
+                "app/pay.rb",
+                "def pay(order)\n  body = { requestId: SecureRandom.uuid }\n  post(\"/v1/payments/card\", body)\nend\n",
+            ),
+            (
+                "lib/Pay.php",
+                "public function pay($order)\n{\n    $body = ['requestId' => uniqid('req_')];\n    return $this->post('/v1/payments/card', $body);\n}\n",
+            ),
+            (
+                "Pay.cs",
+                "public async Task<Result> Pay(Order order)\n{\n    var body = new PaymentRequest\n    {\n        RequestId = Guid.NewGuid().ToString(),\n        Mid = _mid,\n    };\n    return await Post(\"/v1/payments/card\", body);\n}\n",
+            ),
         ] {
             let (s, m) = status(&[(path, src)]);
             assert_eq!(s, Status::Fail, "{path}: {m}");
@@ -423,7 +489,8 @@ mod tests {
 
     #[test]
     fn inline_generation_for_a_payment_function_in_another_file_warns() {
-        let client = "export async function payByCard(body: CardPayment) {\n  return http.post('/v1/payments/card', body);\n}\n";
+        let client =
+            "export async function payByCard(body: CardPayment) {\n  return http.post('/v1/payments/card', body);\n}\n";
         let route = "router.post('/checkout', async (req, res) => {\n  const result = await payByCard({ requestId: randomUUID(), amount: req.body.amount });\n  res.json(result);\n});\n";
         let (s, m) = status(&[("src/client.ts", client), ("src/routes/checkout.ts", route)]);
         assert_eq!(s, Status::Fail, "{m}");
@@ -440,7 +507,10 @@ mod tests {
 
     #[test]
     fn no_request_id_warns_at_the_calls() {
-        let (s, m) = status(&[("src/pay.ts", "export async function pay(b) {\n  return http.post('/v1/payments/card', b);\n}\n")]);
+        let (s, m) = status(&[(
+            "src/pay.ts",
+            "export async function pay(b) {\n  return http.post('/v1/payments/card', b);\n}\n",
+        )]);
         assert_eq!(s, Status::Fail, "{m}");
         assert!(m.contains("no requestId"), "{m}");
     }

@@ -82,14 +82,18 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SETTING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)EXIROM_[A-Z0-9_]+").expect("a literal regex that is tested"));
-static AUTH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)/v1/auth(?-u:\b)").expect("a literal regex that is tested"));
+static AUTH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)/v1/auth(?-u:\b)").expect("a literal regex that is tested"));
 static API: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)/v1/(?:payments|payouts|refunds?)(?-u:\b)[^\s'\x22\x60),;]*").expect("a literal regex that is tested")
+    Regex::new(r"(?i)/v1/(?:payments|payouts|refunds?)(?-u:\b)[^\s'\x22\x60),;]*")
+        .expect("a literal regex that is tested")
 });
-static POLL_PATH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)/(?:status|info)(?:/|$|\{|\$|%|\x22|')").expect("a literal regex that is tested"));
-static CHECKSUM: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)(?:http_)?x[-_]checksum(?-u:\b)").expect("a literal regex that is tested"));
+static POLL_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)/(?:status|info)(?:/|$|\{|\$|%|\x22|')").expect("a literal regex that is tested")
+});
+static CHECKSUM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:http_)?x[-_]checksum(?-u:\b)").expect("a literal regex that is tested")
+});
 static TX_STATUS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)transaction_?status").expect("a literal regex that is tested"));
 static INCOMING: LazyLock<Regex> = LazyLock::new(|| {
@@ -273,7 +277,8 @@ mod tests {
 
     #[test]
     fn constants_are_called_where_used() {
-        let src = "const CARD_PATH = '/v1/payments/card';\n\nasync function pay(b) {\n  return http.post(CARD_PATH, b);\n}\n";
+        let src =
+            "const CARD_PATH = '/v1/payments/card';\n\nasync function pay(b) {\n  return http.post(CARD_PATH, b);\n}\n";
         let v = FileView::new("src/a.ts", src);
         let s = find(&v);
         assert_eq!(s[0].kind, SiteKind::Payment);

@@ -59,8 +59,10 @@ static MARGIN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static KEY_CONSTANT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:(?:private|public|static|final|const|readonly)\s+)*(?:[A-Za-z<>]+\s+)?[A-Z][A-Z0-9_]*\s*=\s*[\x22']")
-        .expect("a literal regex that is tested")
+    Regex::new(
+        r"^\s*(?:(?:private|public|static|final|const|readonly)\s+)*(?:[A-Za-z<>]+\s+)?[A-Z][A-Z0-9_]*\s*=\s*[\x22']",
+    )
+    .expect("a literal regex that is tested")
 });
 
 static COMPARE: LazyLock<Regex> = LazyLock::new(|| {
@@ -80,7 +82,9 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
         })
     };
     let auth = scope.of(&[SiteKind::Auth]).next().map_or(0, |s| s.offset);
-    let at = |n: Option<usize>| n.map_or(auth, |n| view.line_range(n).start + (view.line(n).len() - view.line(n).trim_start().len()));
+    let at = |n: Option<usize>| {
+        n.map_or(auth, |n| view.line_range(n).start + (view.line(n).len() - view.line(n).trim_start().len()))
+    };
     // The margin is best shown where the expiry is compared.
     let mask = code_mask(view.text, lang);
     let margin = (0..view.line_count())
@@ -152,13 +156,34 @@ mod tests {
     #[test]
     fn refresh_with_a_margin_passes_in_every_language() {
         for (path, src) in [
-            ("src/token.ts", "let cachedToken: string | null = null;\nlet expiresAt = 0;\nasync function token() {\n  if (cachedToken && Date.now() < expiresAt - DAY) return cachedToken;\n  cachedToken = (await http.post('/v1/auth', creds)).data;\n  expiresAt = jwtExp(cachedToken) * 1000;\n  return cachedToken;\n}\n"),
-            ("app/token.py", "_token = None\n_expires_at = 0.0\n\ndef token():\n    global _token, _expires_at\n    if _token and time.time() < _expires_at - 86400:\n        return _token\n    _token = requests.post(f\"{BASE}/v1/auth\", json=CREDS).json()[\"token\"]\n    _expires_at = time.time() + 30 * 86400\n    return _token\n"),
-            ("src/TokenProvider.java", "private String token;\nprivate Instant expiresAt = Instant.EPOCH;\nsynchronized String token() {\n    if (token != null && Instant.now().isBefore(expiresAt.minus(Duration.ofDays(1)))) return token;\n    token = post(\"/v1/auth\", creds);\n    expiresAt = Instant.now().plus(Duration.ofDays(30));\n    return token;\n}\n"),
-            ("token.go", "func (c *Client) Token() (string, error) {\n\tif c.token != \"\" && time.Now().Before(c.expiresAt.Add(-24*time.Hour)) {\n\t\treturn c.token, nil\n\t}\n\tt, err := c.auth(\"/v1/auth\")\n\tc.token = t\n\tc.expiresAt = time.Now().Add(30 * 24 * time.Hour)\n\treturn t, err\n}\n"),
-            ("app/token.rb", "def token\n  return @token if @token && Time.now < @expires_at - 86_400\n  @token = post(\"/v1/auth\", creds)\n  @expires_at = Time.now + 30 * 86_400\n  @token\nend\n"),
-            ("lib/Token.php", "public function token(): string\n{\n    if ($this->token && time() < $this->expiresAt - 86400) {\n        return $this->token;\n    }\n    $this->token = $this->post('/v1/auth', $this->creds);\n    $this->expiresAt = time() + 30 * 86400;\n    return $this->token;\n}\n"),
-            ("Token.cs", "private string _token;\nprivate DateTime _expiresAt;\npublic async Task<string> Token()\n{\n    if (_token != null && DateTime.UtcNow < _expiresAt.AddDays(-1)) return _token;\n    _token = await Post(\"/v1/auth\", _creds);\n    _expiresAt = DateTime.UtcNow.AddDays(30);\n    return _token;\n}\n"),
+            (
+                "src/token.ts",
+                "let cachedToken: string | null = null;\nlet expiresAt = 0;\nasync function token() {\n  if (cachedToken && Date.now() < expiresAt - DAY) return cachedToken;\n  cachedToken = (await http.post('/v1/auth', creds)).data;\n  expiresAt = jwtExp(cachedToken) * 1000;\n  return cachedToken;\n}\n",
+            ),
+            (
+                "app/token.py",
+                "_token = None\n_expires_at = 0.0\n\ndef token():\n    global _token, _expires_at\n    if _token and time.time() < _expires_at - 86400:\n        return _token\n    _token = requests.post(f\"{BASE}/v1/auth\", json=CREDS).json()[\"token\"]\n    _expires_at = time.time() + 30 * 86400\n    return _token\n",
+            ),
+            (
+                "src/TokenProvider.java",
+                "private String token;\nprivate Instant expiresAt = Instant.EPOCH;\nsynchronized String token() {\n    if (token != null && Instant.now().isBefore(expiresAt.minus(Duration.ofDays(1)))) return token;\n    token = post(\"/v1/auth\", creds);\n    expiresAt = Instant.now().plus(Duration.ofDays(30));\n    return token;\n}\n",
+            ),
+            (
+                "token.go",
+                "func (c *Client) Token() (string, error) {\n\tif c.token != \"\" && time.Now().Before(c.expiresAt.Add(-24*time.Hour)) {\n\t\treturn c.token, nil\n\t}\n\tt, err := c.auth(\"/v1/auth\")\n\tc.token = t\n\tc.expiresAt = time.Now().Add(30 * 24 * time.Hour)\n\treturn t, err\n}\n",
+            ),
+            (
+                "app/token.rb",
+                "def token\n  return @token if @token && Time.now < @expires_at - 86_400\n  @token = post(\"/v1/auth\", creds)\n  @expires_at = Time.now + 30 * 86_400\n  @token\nend\n",
+            ),
+            (
+                "lib/Token.php",
+                "public function token(): string\n{\n    if ($this->token && time() < $this->expiresAt - 86400) {\n        return $this->token;\n    }\n    $this->token = $this->post('/v1/auth', $this->creds);\n    $this->expiresAt = time() + 30 * 86400;\n    return $this->token;\n}\n",
+            ),
+            (
+                "Token.cs",
+                "private string _token;\nprivate DateTime _expiresAt;\npublic async Task<string> Token()\n{\n    if (_token != null && DateTime.UtcNow < _expiresAt.AddDays(-1)) return _token;\n    _token = await Post(\"/v1/auth\", _creds);\n    _expiresAt = DateTime.UtcNow.AddDays(30);\n    return _token;\n}\n",
+            ),
         ] {
             let (s, m) = judge(path, src);
             assert_eq!(s, Status::Pass, "{path}: {m}");
@@ -175,7 +200,8 @@ mod tests {
         let (s, m) = judge("src/token.ts", no_expiry);
         assert_eq!(s, Status::Fail);
         assert!(m.contains("without its expiry"), "{m}");
-        let none = "async function getToken() {\n  const r = await http.post('/v1/auth', creds);\n  return r.data;\n}\n";
+        let none =
+            "async function getToken() {\n  const r = await http.post('/v1/auth', creds);\n  return r.data;\n}\n";
         let (s, m) = judge("src/token.ts", none);
         assert_eq!(s, Status::Fail);
         assert!(m.contains("not cached"), "{m}");
