@@ -8,7 +8,7 @@
 //! read, the [`Collector`] finds the Exirom call sites first ([`sites`]) and then lets each active
 //! rule collect its facts near them (same file, same function region) into a small
 //! [`FileEvidence`]. After the walk, [`judge`] gives each rule every file's facts and turns its
-//! [`Judgement`] into an [`Outcome`]:
+//! judgement into an [`Outcome`]:
 //!
 //! * behaviour found: `pass`, with findings pointing at the evidence (`file:line`, snippet) and a
 //!   message saying what was found where. Evidence is not a problem: the status is `pass`.
@@ -151,7 +151,7 @@ pub struct SiteMark {
 /// One fact a rule collected in a file.
 #[derive(Debug, Clone)]
 pub struct Fact {
-    /// Index of the rule in [`EVIDENCE`].
+    /// Index of the rule in the evidence registry (the order of [`NAMES`]).
     pub rule: usize,
     /// What the fact is (rule-specific tag).
     pub tag: &'static str,
