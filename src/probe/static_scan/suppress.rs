@@ -6,6 +6,8 @@
 //! reason is required in both forms, and an `[[ignore]]` that matches nothing produces a warning
 //! (it is stale, or its glob or fingerprint is wrong).
 
+use std::fmt::Write as _;
+
 use globset::{Glob, GlobMatcher};
 
 use super::source::FileView;
@@ -105,10 +107,10 @@ impl<'c> Ignores<'c> {
             .map(|((ig, _), _)| {
                 let mut what = format!("rule = \"{}\"", ig.rule.id);
                 if let Some(p) = &ig.path {
-                    what.push_str(&format!(", path = \"{p}\""));
+                    let _ = write!(what, ", path = \"{p}\"");
                 }
                 if let Some(f) = &ig.fingerprint {
-                    what.push_str(&format!(", fingerprint = \"{f}\""));
+                    let _ = write!(what, ", fingerprint = \"{f}\"");
                 }
                 format!("[[ignore]] {{ {what} }} matched no finding: remove it, or fix its path or fingerprint")
             })
@@ -132,7 +134,10 @@ mod tests {
         );
         assert_eq!(parse("/* golive:ignore pan-in-source */", "pan-in-source"), Inline::NoReason);
         assert_eq!(parse("// golive:ignore sandbox-url why", "pan-in-source"), Inline::None);
-        assert_eq!(parse("<!-- golive:ignore sandbox-url docs page -->", "sandbox-url"), Inline::Reason("docs page".into()));
+        assert_eq!(
+            parse("<!-- golive:ignore sandbox-url docs page -->", "sandbox-url"),
+            Inline::Reason("docs page".into())
+        );
     }
 
     #[test]

@@ -83,13 +83,27 @@ pub struct Detector {
     /// Extra lowercase words added to the prefilter so the detector can ask
     /// [`FileView::has_keyword`] without searching the file again.
     pub keywords: &'static [&'static str],
-    /// The detection function: the file and the pattern's matches (sorted, non-overlapping).
-    pub detect: fn(&FileView<'_>, &[Range<usize>]) -> Vec<Detection>,
+    /// A native candidate finder used instead of a regex when the rule has no `pattern` (card
+    /// numbers: a skip-scanning digit-run finder is several times faster than any regex).
+    pub finder: Option<Finder>,
+    /// The detection function: the file and the candidates (sorted, non-overlapping).
+    pub detect: DetectFn,
 }
+
+/// A native candidate finder: text → byte ranges.
+pub type Finder = fn(&str) -> Vec<Range<usize>>;
+
+/// A detection function: the file and the candidates → detections.
+pub type DetectFn = fn(&FileView<'_>, &[Range<usize>]) -> Vec<Detection>;
 
 impl std::fmt::Debug for Detector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Detector").field("name", &self.name).field("file_level", &self.file_level).finish()
+        f.debug_struct("Detector")
+            .field("name", &self.name)
+            .field("file_level", &self.file_level)
+            .field("keywords", &self.keywords)
+            .field("finder", &self.finder.is_some())
+            .finish_non_exhaustive()
     }
 }
 

@@ -24,39 +24,186 @@ use crate::probe::static_scan::mask::Sensitive;
 pub(crate) const DETECTOR: Detector = Detector {
     name: "pan-in-log",
     file_level: true,
-    keywords: &["card", "pan", "ccnum", "cc_num", "cc_no", "primary_account", "primaryaccount"],
+    keywords: &["card", "pan", "ccnum", "cc_n", "primary_account", "primaryaccount"],
+    finder: Some(card::candidates),
     detect,
 };
 
 static CARD_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)card|(?-u:\b)\$?pan(?-u:\b)|cc_?(?:num|no)|primary_?account").expect("a literal regex that is tested")
+    Regex::new(r"(?i)card|(?-u:\b)\$?pan(?-u:\b)|cc_?(?:num|no)|primary_?account")
+        .expect("a literal regex that is tested")
 });
 
 /// Words that make a card-number reference derived or masked, not the raw value.
 const DERIVED: &[&str] = &[
-    "mask", "masked", "masking", "last4", "last", "four", "lastfour", "hash", "hashed", "token", "tokenized",
-    "tokenised", "encrypted", "enc", "bin", "first6", "first", "length", "len", "size", "count", "type", "brand",
-    "valid", "validation", "exp", "expiry", "expiration", "month", "year", "holder", "name", "id", "suffix", "prefix",
-    "safe", "redacted", "country", "issuer", "scheme", "network", "fingerprint", "ref", "reference", "mask4", "digits",
-    "truncated", "obfuscated", "hidden", "display", "formatted", "pretty", "tail", "end", "ending", "ends", "starts",
-    "label", "field", "input", "element", "el", "error", "errors", "placeholder", "regex", "pattern", "present",
-    "provided", "required", "is", "has", "cvv", "cvc", "alias", "nickname", "kind", "status", "class", "component",
-    "form", "icon", "image", "logo", "view", "panel", "mask6",
+    "mask",
+    "masked",
+    "masking",
+    "last4",
+    "last",
+    "four",
+    "lastfour",
+    "hash",
+    "hashed",
+    "token",
+    "tokenized",
+    "tokenised",
+    "encrypted",
+    "enc",
+    "bin",
+    "first6",
+    "first",
+    "length",
+    "len",
+    "size",
+    "count",
+    "type",
+    "brand",
+    "valid",
+    "validation",
+    "exp",
+    "expiry",
+    "expiration",
+    "month",
+    "year",
+    "holder",
+    "name",
+    "id",
+    "suffix",
+    "prefix",
+    "safe",
+    "redacted",
+    "country",
+    "issuer",
+    "scheme",
+    "network",
+    "fingerprint",
+    "ref",
+    "reference",
+    "mask4",
+    "digits",
+    "truncated",
+    "obfuscated",
+    "hidden",
+    "display",
+    "formatted",
+    "pretty",
+    "tail",
+    "end",
+    "ending",
+    "ends",
+    "starts",
+    "label",
+    "field",
+    "input",
+    "element",
+    "el",
+    "error",
+    "errors",
+    "placeholder",
+    "regex",
+    "pattern",
+    "present",
+    "provided",
+    "required",
+    "is",
+    "has",
+    "cvv",
+    "cvc",
+    "alias",
+    "nickname",
+    "kind",
+    "status",
+    "class",
+    "component",
+    "form",
+    "icon",
+    "image",
+    "logo",
+    "view",
+    "panel",
+    "mask6",
 ];
 
 /// Callee words of a helper that masks or reduces its argument.
 const MASKING_CALLS: &[&str] = &[
-    "mask", "masked", "masking", "redact", "redacted", "hide", "obfuscate", "obscure", "truncate", "last", "four",
-    "last4", "lastfour", "hash", "hashed", "sha", "sha256", "sha1", "md5", "digest", "hmac", "encrypt", "tokenize",
-    "tokenise", "sanitize", "sanitise", "scrub", "censor", "anonymize", "anonymise", "safe", "partial", "substr",
-    "substring", "slice", "right", "len", "strlen", "length", "count", "size", "bin", "first6", "luhn", "valid",
-    "validate", "is", "has", "brand", "type", "pci", "filter", "strip", "mb", "str", "repeat", "pad",
+    "mask",
+    "masked",
+    "masking",
+    "redact",
+    "redacted",
+    "hide",
+    "obfuscate",
+    "obscure",
+    "truncate",
+    "last",
+    "four",
+    "last4",
+    "lastfour",
+    "hash",
+    "hashed",
+    "sha",
+    "sha256",
+    "sha1",
+    "md5",
+    "digest",
+    "hmac",
+    "encrypt",
+    "tokenize",
+    "tokenise",
+    "sanitize",
+    "sanitise",
+    "scrub",
+    "censor",
+    "anonymize",
+    "anonymise",
+    "safe",
+    "partial",
+    "substr",
+    "substring",
+    "slice",
+    "right",
+    "len",
+    "strlen",
+    "length",
+    "count",
+    "size",
+    "bin",
+    "first6",
+    "luhn",
+    "valid",
+    "validate",
+    "is",
+    "has",
+    "brand",
+    "type",
+    "pci",
+    "filter",
+    "strip",
+    "mb",
+    "str",
+    "repeat",
+    "pad",
 ];
 
 /// Methods after the reference that keep the full value (`card.number.trim()`).
 const PASSTHROUGH: &[&str] = &[
-    "tostring", "trim", "strip", "to_s", "touppercase", "tolowercase", "upper", "lower", "value", "string", "str",
-    "text", "get", "getvalue", "number", "val",
+    "tostring",
+    "trim",
+    "strip",
+    "to_s",
+    "touppercase",
+    "tolowercase",
+    "upper",
+    "lower",
+    "value",
+    "string",
+    "str",
+    "text",
+    "get",
+    "getvalue",
+    "number",
+    "val",
 ];
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
@@ -64,6 +211,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         return hits
             .iter()
             .filter_map(|h| card::validate(view.text, h.clone()))
+            .filter(|p| card::plausible_in_context(view.text, p))
             .map(|p| Detection::sensitive(p.range.clone(), p.range, Sensitive::Pan))
             .collect();
     }
@@ -105,7 +253,13 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
             start = lr.start + j - 1;
         }
         let chain = chain_at(text, start);
-        let sliced = text[chain.end..].trim_start_matches([' ', '\t']).starts_with('[');
+        let after = text[chain.end..].trim_start_matches([' ', '\t']);
+        let sliced = after.starts_with('[');
+        // A call is a function (`Masking.pan(…)`, `card.mask()`), unless it is a getter.
+        let last = text[chain.clone()].rsplit(['.', '>', ':']).next().unwrap_or_default();
+        if after.starts_with('(') && words(last).first().is_none_or(|w| w != "get") {
+            continue;
+        }
         if !is_raw_card_number(&text[chain.clone()]) || is_key(text, &chain) || sliced {
             continue;
         }
@@ -137,10 +291,12 @@ fn is_raw_card_number(chain: &str) -> bool {
     }) else {
         return false;
     };
-    let masked_parent = segs[..k]
-        .iter()
-        .flatten()
-        .any(|w| matches!(w.as_str(), "masked" | "mask" | "hashed" | "encrypted" | "tokenized" | "safe" | "redacted"));
+    let masked_parent = segs[..k].iter().flatten().any(|w| {
+        matches!(
+            w.as_str(),
+            "masked" | "mask" | "masking" | "masker" | "hashed" | "encrypted" | "tokenized" | "safe" | "redacted"
+        )
+    });
     if masked_parent {
         return false;
     }
@@ -153,7 +309,7 @@ fn names_number(w: &[String]) -> bool {
         return false;
     }
     let w: Vec<&str> = w.iter().map(String::as_str).filter(|x| *x != "get" && *x != "raw" && *x != "full").collect();
-    matches!(w.as_slice(), ["pan"] | ["ccnumber"] | ["cardnumber"] | ["cardno"])
+    matches!(w.as_slice(), ["pan" | "ccnumber" | "cardnumber" | "cardno"])
         || has("card") && (has("number") || has("num") || has("no") || has("nr"))
         || has("cc") && (has("number") || has("num") || has("no"))
         || has("primary") && has("account") && has("number")
@@ -195,7 +351,21 @@ fn assigned_masked(view: &FileView<'_>, n: usize, chain: &str) -> bool {
         let rhs = rest.strip_prefix(":=").or_else(|| rest.strip_prefix('=').filter(|r| !r.starts_with('=')));
         if let Some(rhs) = rhs {
             let w = words(rhs);
-            return w.iter().any(|x| matches!(x.as_str(), "mask" | "masked" | "last4" | "last" | "redact" | "redacted" | "hash" | "hashed" | "token" | "tokenized"));
+            return w.iter().any(|x| {
+                matches!(
+                    x.as_str(),
+                    "mask"
+                        | "masked"
+                        | "last4"
+                        | "last"
+                        | "redact"
+                        | "redacted"
+                        | "hash"
+                        | "hashed"
+                        | "token"
+                        | "tokenized"
+                )
+            });
         }
     }
     false
@@ -211,8 +381,8 @@ fn masked_by_helper(view: &FileView<'_>, pos: usize, args_start: usize) -> bool 
         if open < args_start {
             return false;
         }
-        let name = &view.text[callee];
-        let w: Vec<String> = name.rsplit(['.', ':', '>']).next().map(words).unwrap_or_default();
+        // The whole callee: `mask(…)`, `PanMasker.mask(…)`, `Masking.pan(…)`.
+        let w = words(&view.text[callee]);
         if w.iter().any(|x| MASKING_CALLS.contains(&x.as_str())) {
             return true;
         }
@@ -235,10 +405,27 @@ mod tests {
 
     #[test]
     fn raw_references() {
-        for c in ["pan", "card.number", "cardNumber", "req.body.card_number", "$card['number']", "getCardNumber", "payment.card.number.trim"] {
+        for c in [
+            "pan",
+            "card.number",
+            "cardNumber",
+            "req.body.card_number",
+            "$card['number']",
+            "getCardNumber",
+            "payment.card.number.trim",
+        ] {
             assert!(is_raw_card_number(c), "{c}");
         }
-        for c in ["maskedPan", "card.last4", "cardNumberMasked", "card.number.slice", "panHash", "card_number_length", "cardMask", "card.brand"] {
+        for c in [
+            "maskedPan",
+            "card.last4",
+            "cardNumberMasked",
+            "card.number.slice",
+            "panHash",
+            "card_number_length",
+            "cardMask",
+            "card.brand",
+        ] {
             assert!(!is_raw_card_number(c), "{c}");
         }
     }
@@ -266,6 +453,7 @@ mod tests {
         assert_eq!(count("src/a.php", "Log::info('charge', ['pan' => substr($pan, -4)]);"), 0);
         assert_eq!(count("src/a.js", "const n = card.number; // logger.info(card.number)"), 0);
         assert_eq!(count("src/a.js", "db.save(card.number);"), 0);
+        assert_eq!(count("src/A.java", "log.debug(\"card={}\", Masking.pan(dto.getCardNumber()));"), 0);
     }
 
     #[test]
