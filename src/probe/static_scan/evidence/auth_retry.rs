@@ -69,6 +69,9 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
         return;
     }
     let view = scope.view;
+    if !CHECK.is_match(view.text) {
+        return;
+    }
     let lang = scope.lang();
     let logs: Vec<std::ops::Range<usize>> = log_calls(view).into_iter().map(|c| c.args).collect();
     let mut seen: Vec<usize> = Vec::new();

@@ -67,6 +67,10 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
         return;
     }
     let view = scope.view;
+    if !FIELD.is_match(view.text) && !view.has_keyword("merchant_not_active") && !view.has_keyword("merchantnotactive")
+    {
+        return;
+    }
     let lang = scope.lang();
     let logs: Vec<std::ops::Range<usize>> = log_calls(view).into_iter().map(|c| c.args).collect();
     let in_code =

@@ -69,6 +69,9 @@ static STALE: LazyLock<Regex> = LazyLock::new(|| {
 
 fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
     let view = scope.view;
+    if !TX_ID.is_match(view.text) && !TX_STATUS.is_match(view.text) {
+        return;
+    }
     let lang = scope.lang();
     let total = view.line_count();
     let code_line = |n: usize| !is_comment_line(view.line(n), lang);

@@ -40,7 +40,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 pub use self::sites::{Site, SiteKind};
 use super::ExampleFailure;
@@ -253,6 +253,10 @@ fn mark(view: &FileView<'_>, offset: usize, secret: Option<Range<usize>>) -> Mar
 /// threads.
 pub struct Collector {
     active: Vec<usize>,
+    /// Whether any word occurs at all, searched with SIMD (Teddy) over a lowercased copy: ASCII
+    /// case-insensitive automata cannot use it, and most files hold none of the words.
+    gate: Option<aho_corasick::packed::Searcher>,
+    /// Which words occur, for the few files that hold one.
     ac: Option<AhoCorasick>,
     /// Keyword ids of each active rule (index parallel to `active`).
     rule_keywords: Vec<Vec<usize>>,
@@ -281,9 +285,14 @@ impl Collector {
             }
             rule_keywords.push(ids);
         }
-        let ac =
-            AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&words).ok();
-        Some(Self { active, ac, rule_keywords, site_keywords: SITE_KEYWORDS.len() })
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&words)
+            .ok();
+        let gate = aho_corasick::packed::Config::new().builder().extend(&words).build();
+        Some(Self { active, gate, ac, rule_keywords, site_keywords: SITE_KEYWORDS.len() })
     }
 
     /// Collects one file's evidence (`None` when it holds none). `ctx` is the file's context.
@@ -292,6 +301,18 @@ impl Collector {
             return None;
         }
         let ac = self.ac.as_ref()?;
+        let any = match &self.gate {
+            Some(gate) => LOWER.with_borrow_mut(|lower| {
+                lower.clear();
+                lower.extend_from_slice(text.as_bytes());
+                lower.make_ascii_lowercase();
+                gate.find(&lower[..]).is_some()
+            }),
+            None => ac.is_match(text),
+        };
+        if !any {
+            return None;
+        }
         let mut hit = vec![false; ac.patterns_len()];
         for m in ac.find_overlapping_iter(text) {
             hit[m.pattern().as_usize()] = true;
@@ -329,6 +350,11 @@ impl Collector {
             .collect();
         Some(FileEvidence { path: path.to_string(), ctx, sites, facts, ignores })
     }
+}
+
+thread_local! {
+    /// Per-thread buffer for the lowercased file, reused across files.
+    static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Files evidence is read from: production code and configuration, not tests, docs, examples,

@@ -39,6 +39,11 @@ pub(super) const EVIDENCE: Evidence =
 static IDENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z_$][A-Za-z0-9_$]*").expect("a literal regex that is tested"));
 
+/// Identifiers naming a request id (a superset; [`is_request_id`] decides).
+static REQUEST_ID_IDENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)[A-Za-z0-9_$]*request_?id[A-Za-z0-9_$]*").expect("a literal regex that is tested")
+});
+
 static GEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)randomUUID|uuid\.?v[14]|uuidv4|uuid4\s*\(|uuid\.uuid[14]|UUID\.randomUUID|uuid\.New(?:String|Random|V4|V7)?\s*\(",
@@ -100,11 +105,14 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
         f.value = Some(name.clone());
         out.push(f);
     }
+    if !REQUEST_ID_IDENT.is_match(view.text) {
+        return;
+    }
     let regions: Vec<(usize, usize)> = pay.iter().map(|(_, h)| (*h, block_end(view, *h))).collect();
     let logs: Vec<Range<usize>> = log_calls(view).into_iter().map(|c| c.args).collect();
     let mask = code_mask(view.text, lang);
     let has_payment_site = scope.has(&[SiteKind::Payment]);
-    for m in IDENT.find_iter(view.text) {
+    for m in REQUEST_ID_IDENT.find_iter(view.text) {
         let pos = m.start();
         let key_in_string = !mask.get(pos).copied().unwrap_or(true);
         if !is_request_id(m.as_str()) || logs.iter().any(|r| r.contains(&pos)) {
