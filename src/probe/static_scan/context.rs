@@ -231,11 +231,13 @@ const TEST_DIRS: &[&str] = &[
     "androidtest",
     "unittests",
 ];
-const DOCS_DIRS: &[&str] = &["docs", "doc", "documentation", "wiki", "manual", "guides"];
+const DOCS_DIRS: &[&str] = &["docs", "doc", "documentation", "wiki", "manual", "guides", "man"];
 const VENDOR_DIRS: &[&str] = &[
     "node_modules",
     "vendor",
     "vendors",
+    "_vendor",
+    "vendored",
     "third_party",
     "third-party",
     "thirdparty",
@@ -278,8 +280,18 @@ const LOCK_NAMES: &[&str] = &[
     "podfile.lock",
     "flake.lock",
 ];
-const DOC_NAMES: &[&str] =
-    &["readme", "changelog", "contributing", "history", "license", "notice", "authors", "security"];
+const DOC_NAMES: &[&str] = &[
+    "readme",
+    "changelog",
+    "contributing",
+    "history",
+    "license",
+    "notice",
+    "authors",
+    "security",
+    "pkg-info",
+    "metadata",
+];
 const DOC_EXTS: &[&str] = &["md", "markdown", "mdx", "rst", "adoc", "asciidoc", "txt", "textile", "org", "ipynb"];
 const CONFIG_EXTS: &[&str] = &[
     "yml",

@@ -387,6 +387,24 @@ mod tests {
     }
 
     #[test]
+    fn scan_text_masks_and_fingerprints() {
+        let rules: Vec<&Rule> = Checklist::builtin().rules.iter().filter(|r| r.probe == ProbeKind::Static).collect();
+        let text = "const merchantSecret = 'GOLIVEFAKE9f8a7c6b5d4e3f2a';\nconst card = '4539578763621486';\n";
+        let found = scan_text("src/pay.js", text, &rules);
+        let ids: Vec<&str> = found.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(ids, ["hardcoded-credential", "pan-in-source"]);
+        for f in &found {
+            assert!(!f.finding.snippet.contains("GOLIVEFAKE9f8a") && !f.finding.snippet.contains("4539578763621486"));
+            assert_eq!(f.finding.fingerprint.as_deref().map(str::len), Some(32));
+        }
+        // The same text moved down keeps its fingerprints.
+        let moved = scan_text("src/pay.js", &format!("\n\n{text}"), &rules);
+        let fps = |v: &[TextFinding]| v.iter().map(|f| f.finding.fingerprint.clone()).collect::<Vec<_>>();
+        assert_eq!(fps(&found), fps(&moved));
+        assert_eq!(moved[0].finding.line, 3);
+    }
+
+    #[test]
     fn implementations_are_the_detectors() {
         assert_eq!(IMPLEMENTATIONS.len(), detectors::DETECTORS.len() + evidence::NAMES.len());
         assert!(implements("pan-in-source"));

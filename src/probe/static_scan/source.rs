@@ -31,6 +31,7 @@ pub struct FileView<'a> {
     pub text: &'a str,
     lines: OnceCell<Vec<usize>>,
     loggers: OnceCell<Vec<String>>,
+    docstrings: OnceCell<Vec<Range<usize>>>,
     keywords: Option<&'a KeywordHits<'a>>,
 }
 
@@ -43,13 +44,22 @@ impl<'a> FileView<'a> {
             text,
             lines: OnceCell::new(),
             loggers: OnceCell::new(),
+            docstrings: OnceCell::new(),
             keywords: None,
         }
     }
 
     /// A view with a known context and the matcher's keyword hits.
     pub(crate) fn with(path: &'a str, text: &'a str, ctx: FileContext, keywords: &'a KeywordHits<'a>) -> Self {
-        Self { path, ctx, text, lines: OnceCell::new(), loggers: OnceCell::new(), keywords: Some(keywords) }
+        Self {
+            path,
+            ctx,
+            text,
+            lines: OnceCell::new(),
+            loggers: OnceCell::new(),
+            docstrings: OnceCell::new(),
+            keywords: Some(keywords),
+        }
     }
 
     /// Whether the lowercase keyword `k` occurs in the file (case-insensitively). Answered from the
@@ -88,6 +98,40 @@ impl<'a> FileView<'a> {
             v.dedup();
             v
         })
+    }
+
+    /// Whether byte `offset` lies in a Python docstring: a triple-quoted string that is a
+    /// statement of its own (not assigned or passed), i.e. documentation, including doctests.
+    pub fn in_docstring(&self, offset: usize) -> bool {
+        if self.ctx.lang != context::Lang::Python {
+            return false;
+        }
+        let regions = self.docstrings.get_or_init(|| {
+            let mut out = Vec::new();
+            let t = self.text;
+            let mut pos = 0;
+            while let Some(i) = t[pos..]
+                .find(r#"""""#)
+                .map(|i| pos + i)
+                .into_iter()
+                .chain(t[pos..].find("\'\'\'").map(|i| pos + i))
+                .min()
+            {
+                let quote = &t[i..i + 3];
+                let Some(close) = t[i + 3..].find(quote).map(|c| i + 3 + c + 3) else {
+                    break;
+                };
+                let line_start = t[..i].rfind('\n').map_or(0, |p| p + 1);
+                let before = t[line_start..i].trim();
+                let prefix_ok = before.is_empty() || matches!(before, "r" | "u" | "R" | "U");
+                if prefix_ok {
+                    out.push(i..close);
+                }
+                pos = close;
+            }
+            out
+        });
+        regions.iter().any(|r| r.contains(&offset))
     }
 
     /// Byte offsets where each line starts.

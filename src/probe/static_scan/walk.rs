@@ -26,6 +26,8 @@ pub const SKIP_DIRS: &[&str] = &[
     "bower_components",
     "jspm_packages",
     "vendor",
+    "_vendor",
+    "vendored",
     "third_party",
     "dist",
     "build",
@@ -413,6 +415,19 @@ mod tests {
         if fifo.is_ok_and(|s| s.success()) {
             assert!(w.skipped.contains(&Skipped::Special("pipe".into(), "FIFO")), "{:?}", w.skipped);
         }
+    }
+
+    #[test]
+    fn static_paths_limit_the_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        for p in ["src/a.js", "config/app.yml", "scripts/x.sh"] {
+            std::fs::create_dir_all(r.join(p).parent().unwrap()).unwrap();
+            std::fs::write(r.join(p), "x").unwrap();
+        }
+        let paths = vec!["src".to_string(), "config".to_string()];
+        let o = WalkOptions { paths: &paths, ..opts(r) };
+        assert_eq!(names(&walk(&o, |p, _| Some(p.to_string()))), ["config/app.yml", "src/a.js"]);
     }
 
     #[test]

@@ -11,8 +11,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::super::context::{Env, Lang};
+use super::super::context::Lang;
 use super::FileView;
+pub use super::env::{assigned_key, env_of_words, line_keys, section_env};
+pub use super::logging::{LogCall, log_calls, log_calls_in};
 
 /// Whether a line is a comment (or the inside of a block comment), judged from its start.
 pub fn is_comment_line(line: &str, lang: Lang) -> bool {
@@ -325,187 +327,6 @@ pub fn words(ident: &str) -> Vec<String> {
     out
 }
 
-/// A logging call: the callee and the argument text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogCall {
-    /// Byte range of the callee (`logger.info`).
-    pub callee: Range<usize>,
-    /// Byte range of the arguments (inside the parentheses, or the rest of the line for
-    /// paren-less Ruby/Python 2 calls).
-    pub args: Range<usize>,
-}
-
-static LOG_CALLEE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?P<recv>[A-Za-z_$@][A-Za-z0-9_$]*(?:\s*(?:\.|->|::|\?\.)\s*[A-Za-z_$][A-Za-z0-9_$]*)*)",
-        r"\s*(?:\.|->|::|\?\.)\s*(?P<method>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<bang>!)?\s*(?P<open>\(|[ \t]+[\x22'A-Za-z_:$@#])",
-        r"|(?-u:\b)(?P<func>print|println|printf|print_r|var_dump|var_export|error_log|puts|pp|NSLog|syslog|log|logger|debug|info|warn|error|trace|eprintln|eprint|dbg)",
-        r"\s*(?P<fbang>!)?\s*(?P<fopen>\(|[ \t]+[\x22'A-Za-z_:$@#])",
-    ))
-    .expect("a literal regex that is tested")
-});
-
-const LOG_METHODS: &[&str] = &[
-    "log",
-    "info",
-    "debug",
-    "warn",
-    "warning",
-    "error",
-    "err",
-    "trace",
-    "fatal",
-    "critical",
-    "notice",
-    "verbose",
-    "silly",
-    "print",
-    "println",
-    "printf",
-    "print_r",
-    "write",
-    "writeline",
-    "exception",
-    "emergency",
-    "alert",
-    "infof",
-    "debugf",
-    "warnf",
-    "warningf",
-    "errorf",
-    "fatalf",
-    "tracef",
-    "infow",
-    "debugw",
-    "warnw",
-    "errorw",
-    "infoln",
-    "errorln",
-    "warnln",
-    "debugln",
-    "fatalln",
-    "panicf",
-    "panicln",
-    "log_info",
-    "log_error",
-    "logf",
-    "logln",
-];
-
-/// Words of a receiver that make it a logger.
-const LOGGER_WORDS: &[&str] = &[
-    "log",
-    "logger",
-    "logging",
-    "slog",
-    "logrus",
-    "syslog",
-    "console",
-    "winston",
-    "pino",
-    "bunyan",
-    "tracing",
-    "zap",
-    "sugar",
-    "logs",
-    "monolog",
-    "timber",
-    "loguru",
-    "structlog",
-];
-
-/// Every logging call in the file: `console.*`, `logger.*`, `log.*`, `logging.*`, `Log::*`,
-/// `System.out.*`, `fmt.Print*`, `slog.*`, `tracing::*!`, `print`/`println`/`printf`,
-/// `error_log`, `puts`, `print_r`, `var_dump`, and paren-less Ruby calls (`logger.info "…"`).
-pub fn log_calls(view: &FileView<'_>) -> Vec<LogCall> {
-    log_calls_in(view, 0..view.text.len())
-}
-
-/// The logging calls whose callee starts within byte range `within` (see [`log_calls`]).
-pub fn log_calls_in<'a>(view: &FileView<'a>, within: Range<usize>) -> Vec<LogCall> {
-    let text = view.text;
-    let lang = view.ctx.lang;
-    let mut out = Vec::new();
-    let base = within.start;
-    for c in LOG_CALLEE.captures_iter(&text[within]) {
-        let Some(all) = c.get(0) else {
-            continue;
-        };
-        let shift = |m: regex::Match<'a>| (m.start() + base, m.end() + base, m.as_str());
-        let all = shift(all);
-        // Skip matches that start inside a comment.
-        let line_no = view.line_of(all.0);
-        let line_range = view.line_range(line_no);
-        let line = &text[line_range.clone()];
-        if is_comment_line(line, lang) {
-            continue;
-        }
-        let (is_log, open) =
-            if let (Some(recv), Some(method), Some(open)) = (c.name("recv"), c.name("method"), c.name("open")) {
-                (is_logger(recv.as_str(), method.as_str(), view.logger_names()), shift(open))
-            } else if let (Some(func), Some(open)) = (c.name("func"), c.name("fopen")) {
-                let func = shift(func);
-                let prev = text[..func.0].trim_end().as_bytes().last().copied();
-                // `obj.print(` is a method (handled above); `def print(` and `function log(` are definitions.
-                let before = text[line_range.start.min(func.0)..func.0].trim_end();
-                let defn =
-                    ["def", "function", "fn", "func", "void", "public", "private"].iter().any(|d| before.ends_with(d));
-                let bare_ok = !matches!(prev, Some(b'.' | b'>' | b':' | b'$')) && !defn;
-                let bang_macro = c.name("fbang").is_some();
-                let name = func.2;
-                let ok = bare_ok
-                    && match name {
-                        "info" | "warn" | "error" | "trace" | "eprintln" | "eprint" | "dbg" => bang_macro,
-                        "debug" => bang_macro || lang == Lang::Js,
-                        _ => true,
-                    };
-                (ok, shift(open))
-            } else {
-                continue;
-            };
-        if !is_log {
-            continue;
-        }
-        let args = if open.2 == "(" {
-            match matching_paren(text, open.0, lang, 4_000) {
-                Some(end) => open.0 + 1..end - 1,
-                None => continue,
-            }
-        } else {
-            // Paren-less call (Ruby `logger.info "…"`, Python 2 `print "…"`): the rest of the line.
-            if !matches!(lang, Lang::Ruby | Lang::Python | Lang::Other) {
-                continue;
-            }
-            let start = open.1 - 1;
-            start..line_range.end.max(start)
-        };
-        let callee_start = c.name("recv").or_else(|| c.name("func")).map_or(all.0, |m| m.start() + base);
-        out.push(LogCall { callee: callee_start..open.0, args });
-    }
-    out
-}
-
-fn is_logger(recv: &str, method: &str, extra: &[String]) -> bool {
-    let m = method.to_ascii_lowercase();
-    let segments: Vec<&str> = recv.split(['.', ':', '-', '>', '?']).map(str::trim).filter(|s| !s.is_empty()).collect();
-    let last = segments.last().copied().unwrap_or_default();
-    let last_lower = last.trim_start_matches(['$', '@']).to_ascii_lowercase();
-    if (last_lower == "out" || last_lower == "err") && segments.contains(&"System") {
-        return matches!(m.as_str(), "println" | "print" | "printf" | "format" | "write");
-    }
-    if last_lower == "fmt" {
-        return matches!(m.as_str(), "print" | "println" | "printf");
-    }
-    if matches!(last_lower.as_str(), "debug" | "trace") && last.starts_with(char::is_uppercase) {
-        return matches!(m.as_str(), "log" | "writeline" | "write" | "print" | "logerror" | "logwarning");
-    }
-    let logger = last_lower == "console" && segments.len() == 1
-        || extra.iter().any(|n| n == last.trim_start_matches(['$', '@']))
-        || words(last).iter().any(|w| LOGGER_WORDS.contains(&w.as_str()))
-        || last == "Console";
-    logger && LOG_METHODS.contains(&m.as_str())
-}
-
 static FUNCTION_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"^\s*(?:export\s+)?(?:default\s+)?(?:async\s+)?function\b",
@@ -543,19 +364,23 @@ pub fn indent(line: &str) -> usize {
 /// The function enclosing 0-based line `n`: (header line, last line), by indentation. `None` for
 /// top-level code.
 pub fn enclosing_function(view: &FileView<'_>, n: usize) -> Option<(usize, usize)> {
-    let ind = indent(view.line(n));
+    let mut ind = indent(view.line(n));
     let mut h = n;
-    let header = loop {
+    loop {
         let line = view.line(h);
         if !line.trim().is_empty() && (indent(line) < ind || h == n) && is_function_header(line) {
-            break h;
+            let end = block_end(view, h);
+            if end >= n {
+                return Some((h, end));
+            }
+            // A function that ends before `n` (a sibling): keep looking further out.
+            ind = indent(line).min(ind);
         }
         if h == 0 || n - h > 400 {
             return None;
         }
         h -= 1;
-    };
-    Some((header, block_end(view, header)))
+    }
 }
 
 /// Last line of the block that starts at 0-based line `header` (by indentation: the block ends
@@ -753,123 +578,6 @@ pub fn chain_words(chain: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The environment named by words (`prod`, `production`, `live` vs `sandbox`, `dev`, `staging`,
-/// `test`, `local`, `qa`, `uat`, `demo`, `mock`); non-production wins when both occur.
-pub fn env_of_words<S: AsRef<str>>(words: &[S]) -> Option<Env> {
-    let mut found = None;
-    for w in words {
-        match w.as_ref() {
-            "prod" | "production" | "live" | "prd" => found = Some(Env::Production),
-            "sandbox" | "sbx" | "dev" | "develop" | "development" | "staging" | "stage" | "stg" | "test" | "tests"
-            | "testing" | "local" | "localhost" | "qa" | "uat" | "demo" | "mock" | "fake" | "preprod" | "ci"
-            | "debug" | "e2e" | "nonprod" => return Some(Env::NonProduction),
-            _ => {}
-        }
-    }
-    found
-}
-
-/// The key assigned on a line before byte `pos` of it: `SANDBOX_URL = "…"` → `SANDBOX_URL`,
-/// `sandbox: "…"` → `sandbox`, `"production": {"url": "…"}` → `url`, `define('X', '…')` → `X`.
-pub fn assigned_key(line: &str, pos: usize, lang: Lang) -> Option<&str> {
-    let mask = code_mask(line, lang);
-    let b = line.as_bytes();
-    let mut i = pos.min(b.len());
-    while i > 0 {
-        i -= 1;
-        let c = b[i];
-        // PHP define('KEY', 'value') / Java put("key", "value") / Go map literals: a quoted key then a comma.
-        let op = mask[i]
-            && (c == b'=' && b.get(i + 1) != Some(&b'=') && (i == 0 || !matches!(b[i - 1], b'=' | b'!' | b'<' | b'>'))
-                || c == b':'
-                    && b.get(i + 1) != Some(&b'/')
-                    && b.get(i + 1) != Some(&b':')
-                    && (i == 0 || b[i - 1] != b':')
-                || c == b'>' && i > 0 && b[i - 1] == b'=');
-        let comma_key = c == b',' && mask[i] && line[..i].trim_end().ends_with(['\'', '"']);
-        if op || comma_key {
-            let mut j = if c == b'>' { i - 1 } else { i };
-            if j > 0 && b[j - 1] == b':' {
-                j -= 1; // Go :=
-            }
-            let before = line[..j].trim_end();
-            let before = before.trim_end_matches(['"', '\'', ']', ' ']);
-            let start = before
-                .rfind(|ch: char| !(ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.' | '$')))
-                .map_or(0, |p| p + 1);
-            let key = &before[start..];
-            return (!key.is_empty()).then_some(key);
-        }
-    }
-    None
-}
-
-/// Every key assigned on a line before byte `pos`, nearest first: `sandbox: { url: '…'` →
-/// `url`, `sandbox`.
-pub fn line_keys(line: &str, pos: usize, lang: Lang) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut p = pos;
-    while let Some(k) = assigned_key(line, p, lang) {
-        let Some(at) = line[..p].rfind(k) else {
-            break;
-        };
-        out.push(k);
-        if at == 0 {
-            break;
-        }
-        p = at;
-    }
-    out
-}
-
-/// The environment of the section enclosing 0-based line `n`: an indentation parent key
-/// (`production:` in YAML, `"sandbox": {` in JSON, `production = {` in code), a `[production]`
-/// TOML/INI header, or a Spring profile (`spring.config.activate.on-profile: prod`) in the same
-/// YAML document.
-pub fn section_env(view: &FileView<'_>, n: usize) -> Option<Env> {
-    let mut cur = indent(view.line(n));
-    let lang = view.ctx.lang;
-    let mut i = n;
-    while i > 0 && n - i < 300 {
-        i -= 1;
-        let line = view.line(i);
-        let t = line.trim();
-        if t.is_empty() || is_comment_line(line, lang) {
-            continue;
-        }
-        if lang == Lang::Yaml && (t == "---" || t.starts_with("--- ")) {
-            return None;
-        }
-        if lang == Lang::Yaml
-            && (t.contains("on-profile:") || t.starts_with("profiles:") || t.contains("spring.profiles:"))
-        {
-            let v = t.rsplit(':').next().unwrap_or_default();
-            if let Some(env) = env_of_words(&words(v)) {
-                return Some(env);
-            }
-        }
-        if t.starts_with('[') && t.ends_with(']') && matches!(lang, Lang::KeyValue | Lang::Other) {
-            return env_of_words(&words(t));
-        }
-        let ind = indent(line);
-        if ind < cur {
-            cur = ind;
-            let key = t
-                .split([':', '=', '{', '('])
-                .next()
-                .unwrap_or_default()
-                .trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
-            if let Some(env) = env_of_words(&words(key)) {
-                return Some(env);
-            }
-            if ind == 0 {
-                return None;
-            }
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -898,8 +606,8 @@ mod tests {
         assert_eq!(assigned_key("define('EXIROM_URL', 'https://x');", 21, Lang::Php), Some("EXIROM_URL"));
         let y = "development:\n  url: a\nproduction:\n  url: b\n";
         let v = FileView::new("config/app.yml", y);
-        assert_eq!(section_env(&v, 1), Some(Env::NonProduction));
-        assert_eq!(section_env(&v, 3), Some(Env::Production));
+        assert_eq!(section_env(&v, 1), Some(crate::probe::static_scan::context::Env::NonProduction));
+        assert_eq!(section_env(&v, 3), Some(crate::probe::static_scan::context::Env::Production));
     }
 
     #[test]

@@ -150,7 +150,8 @@ static STORE_CALL: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^(?:save|create|insert|insertone|insertmany|insert_one|insert_many|update|updateone|update_one",
         r"|updatemany|upsert|persist|put|set|setex|hset|hmset|setitem|write|writefile|writefilesync|appendfile",
         r"|appendfilesync|file_put_contents|fwrite|fputs|add|store|remember|cache|create!|save!|update!",
-        r"|update_attribute|update_attributes|update_column|update_columns|new|build|setcvv|setcvc|setsecuritycode|push|rpush|lpush|sadd|add_item|bulk_create|get_or_create|update_or_create|firstorcreate|updateorcreate)$",
+        r"|update_attribute|update_attributes|update_column|update_columns|new|build|setcvv|setcvc|setsecuritycode|push|rpush|lpush|sadd|add_item|bulk_create|get_or_create|update_or_create|firstorcreate|updateorcreate",
+        r"|cookie|setcookie|set_cookie)$",
     ))
     .expect("a literal regex that is tested")
 });
@@ -354,7 +355,7 @@ fn is_store_call(callee: &str) -> bool {
         // Bare functions: file_put_contents(…), fwrite(…); `new`/`set` alone are too vague.
         return matches!(
             method.to_ascii_lowercase().as_str(),
-            "file_put_contents" | "fwrite" | "fputs" | "writefilesync" | "appendfilesync"
+            "file_put_contents" | "fwrite" | "fputs" | "writefilesync" | "appendfilesync" | "setcookie"
         );
     }
     let recv_words: Vec<String> = parts.iter().flat_map(|p| words(p)).collect();

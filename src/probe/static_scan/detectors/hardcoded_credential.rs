@@ -27,6 +27,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::code::{self, code_mask, is_comment_line, words};
+use super::credential_words::{
+    FAKE_WORDS, KEY_QUALIFIERS, NOT_SECRET_WORDS, PLACEHOLDER_WORDS, PLACEHOLDERS, SECRET_WORDS,
+};
 use super::{Detection, Detector, FileView};
 use crate::probe::static_scan::context::{Kind, Lang};
 use crate::probe::static_scan::mask::Sensitive;
@@ -34,253 +37,6 @@ use crate::probe::static_scan::mask::Sensitive;
 /// The detector.
 pub(crate) const DETECTOR: Detector =
     Detector { name: "hardcoded-credential", file_level: false, keywords: &[], finder: None, detect };
-
-/// Words a key must contain (one of them) to name a credential.
-const SECRET_WORDS: &[&str] =
-    &["secret", "password", "passwd", "pwd", "pass", "token", "apikey", "credential", "credentials"];
-/// Pairs of words that name a credential together (`api key`, `merchant key`, `private key`…).
-const KEY_QUALIFIERS: &[&str] = &[
-    "api",
-    "merchant",
-    "private",
-    "access",
-    "secret",
-    "signing",
-    "auth",
-    "encryption",
-    "hmac",
-    "master",
-    "app",
-    "exirom",
-];
-/// Words that make a key name something else than the credential itself.
-const NOT_SECRET_WORDS: &[&str] = &[
-    "public",
-    "publishable",
-    "pub",
-    "id",
-    "ids",
-    "name",
-    "names",
-    "type",
-    "url",
-    "uri",
-    "endpoint",
-    "path",
-    "file",
-    "dir",
-    "header",
-    "field",
-    "param",
-    "length",
-    "len",
-    "size",
-    "min",
-    "max",
-    "count",
-    "env",
-    "var",
-    "variable",
-    "prefix",
-    "suffix",
-    "expiry",
-    "expires",
-    "expiration",
-    "exp",
-    "ttl",
-    "timeout",
-    "lifetime",
-    "age",
-    "at",
-    "time",
-    "date",
-    "policy",
-    "label",
-    "placeholder",
-    "hint",
-    "description",
-    "desc",
-    "regex",
-    "pattern",
-    "format",
-    "rotation",
-    "version",
-    "hash",
-    "hashed",
-    "digest",
-    "reset",
-    "confirm",
-    "confirmation",
-    "forgot",
-    "change",
-    "changed",
-    "required",
-    "strength",
-    "input",
-    "form",
-    "error",
-    "errors",
-    "message",
-    "msg",
-    "text",
-    "title",
-    "column",
-    "cache",
-    "cached",
-    "store",
-    "storage",
-    "provider",
-    "manager",
-    "service",
-    "csrf",
-    "xsrf",
-    "nonce",
-    "idempotency",
-    "state",
-    "status",
-    "valid",
-    "validate",
-    "validation",
-    "enabled",
-    "mode",
-    "kind",
-    "ref",
-    "arn",
-    "kms",
-    "index",
-    "sort",
-    "primary",
-    "foreign",
-    "unique",
-    "cursor",
-    "page",
-    "next",
-    "i18n",
-    "translation",
-    "locale",
-    "lang",
-    "location",
-    "count",
-    "limit",
-    "key_id",
-    "keyid",
-    "class",
-    "method",
-    "algorithm",
-    "alg",
-    "scope",
-    "scopes",
-    "audience",
-    "issuer",
-    "template",
-    "mask",
-    "masked",
-    "last4",
-    "fingerprint",
-    "show",
-    "visible",
-    "toggle",
-    "icon",
-    "button",
-    "link",
-    "route",
-    "handler",
-    "request",
-    "response",
-    "res",
-    "req",
-    "resp",
-    "result",
-    "callback",
-    "event",
-    "events",
-    "entropy",
-    "generator",
-    "generate",
-    "check",
-    "verify",
-    "compare",
-    "is",
-    "has",
-    "get",
-    "fetch",
-    "load",
-    "read",
-    "parse",
-    "encode",
-    "decode",
-    "encrypt",
-    "decrypt",
-    "sign",
-    "refresh_url",
-    "policies",
-    "rules",
-];
-const PLACEHOLDERS: &[&str] = &[
-    "changeme",
-    "change_me",
-    "change-me",
-    "changeit",
-    "replaceme",
-    "replace_me",
-    "replace-me",
-    "xxx",
-    "***",
-    "...",
-    "…",
-    "example",
-    "sample",
-    "placeholder",
-    "todo",
-    "tbd",
-    "fixme",
-    "redacted",
-    "insert",
-    "enter_",
-    "enter-",
-    "your",
-    "<",
-    ">",
-    "dummy",
-    "foobar",
-    "qwerty",
-    "abc123",
-    "123456",
-    "password",
-    "secret",
-    "notasecret",
-    "not_a_secret",
-    "not-a-secret",
-    "none",
-    "null",
-    "undefined",
-    "empty",
-    "default",
-    "sandbox_key",
-    "put_",
-];
-const FAKE_WORDS: &[&str] = &[
-    "golivefake",
-    "fake",
-    "dummy",
-    "mock",
-    "test",
-    "testing",
-    "example",
-    "sample",
-    "fixture",
-    "stub",
-    "xxx",
-    "foo",
-    "bar",
-    "local",
-    "dev",
-    "placeholder",
-    "demo",
-];
-/// Whole words (split on `-_.`) that make a value a placeholder anywhere.
-const PLACEHOLDER_WORDS: &[&str] =
-    &["test", "dev", "local", "fake", "dummy", "mock", "example", "sample", "demo", "default"];
 
 static FORMATS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -324,7 +80,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         let text = view.text;
         let line_no = view.line_of(h.start);
         let line = view.line(line_no);
-        if is_comment_line(line, lang) && !matches!(lang, Lang::KeyValue | Lang::Shell) {
+        if is_comment_line(line, lang) && !matches!(lang, Lang::KeyValue | Lang::Shell) || view.in_docstring(h.start) {
             continue;
         }
         let rest = &text[h.start..];
@@ -443,6 +199,11 @@ fn assignment(view: &FileView<'_>, hit: Range<usize>, fake_ctx: bool) -> Option<
     if text[..ks].ends_with('"') && view.line_at(hit.start).trim_start().starts_with("variable") {
         return hcl_default(view, view.line_of(hit.start), key, fake_ctx);
     }
+    // Kubernetes/compose env entries: `- name: EXIROM_SECRET` then `value: …` on the next line.
+    let own_line = view.line_at(hit.start).trim_start().trim_start_matches("- ");
+    if own_line.starts_with("name:") && own_line.trim_end().trim_end_matches(['"', '\'']).ends_with(key) {
+        return named_value(view, view.line_of(hit.start), key, fake_ctx);
+    }
     // Cheap first: an assignment operator (or XML/ENV form) must follow the key.
     let after = text[ke..].trim_start_matches(['"', '\'', '`', ']', ' ', '\t']);
     let env_form = matches!(view.ctx.lang, Lang::Shell | Lang::Other | Lang::KeyValue);
@@ -505,6 +266,30 @@ fn hcl_default(view: &FileView<'_>, n: usize, name: &str, fake_ctx: bool) -> Opt
     None
 }
 
+/// The literal `value:` of a name/value pair whose `name: <name>` is on 0-based line `n`
+/// (Kubernetes `env` entries); `valueFrom:` and references are not literals.
+fn named_value(view: &FileView<'_>, name_line: usize, name: &str, fake_ctx: bool) -> Option<Detection> {
+    let strength = key_strength(name)?;
+    let lr = view.line_range(name_line + 1);
+    let line = &view.text[lr.clone()];
+    let entry = line.trim_start();
+    let rest = entry.strip_prefix("value:")?;
+    let raw = rest.trim();
+    let (value, skip) = match raw.chars().next() {
+        Some(quote @ ('"' | '\'')) => {
+            let inner = &raw[1..];
+            (&inner[..inner.find(quote)?], 1)
+        }
+        _ => (raw.split(" #").next().unwrap_or(raw).trim_end(), 0),
+    };
+    if value.is_empty() || !plausible(value, strength, fake_ctx) {
+        return None;
+    }
+    let start = lr.start + (line.len() - rest.trim_start().len()) + skip;
+    let key_start = lr.start + (line.len() - entry.len());
+    Some(Detection::sensitive(key_start..start + value.len(), start..start + value.len(), Sensitive::Secret))
+}
+
 /// The name of the HCL `variable "name" {` block enclosing 0-based line `n` (within 6 lines).
 fn hcl_variable_name(view: &FileView<'_>, n: usize) -> Option<String> {
     (n.saturating_sub(6)..=n).rev().find_map(|i| {
@@ -545,7 +330,9 @@ fn value_after(
         return Some((start..start + end, true));
     }
     // Skip a closing quote or bracket of the key.
+    let mut key_closed = false;
     while i < b.len() && matches!(b[i], b'"' | b'\'' | b'`' | b']') {
+        key_closed |= b[i] != b']';
         i += 1;
     }
     while i < b.len() && b[i] == b' ' || i < b.len() && b[i] == b'\t' {
@@ -571,8 +358,7 @@ fn value_after(
         2
     } else if rest.starts_with('=')
         || rest.starts_with(':') && !rest.starts_with("::")
-        || rest.starts_with(',')
-            && (line[..kend].ends_with(['"', '\'']) || b.get(kend).is_some_and(|c| matches!(c, b'"' | b'\'')))
+        || rest.starts_with(',') && key_closed && first_call_argument(before_key)
         || rest.starts_with('(') && setter_like(&line[..kend])
     {
         1
@@ -650,7 +436,9 @@ fn value_after(
         let s = line_start + vstart + skip + 1;
         return Some((s..s + end, true));
     }
-    if !config && !key_in_string && lang != Lang::Shell {
+    // In code, an unquoted value is an expression, except inside the key's own string
+    // (`"Server=db;Password=…;"`, `"?api_key=…&"`).
+    if !config && (!key_in_string || key_closed) && lang != Lang::Shell {
         return None;
     }
     // Unquoted: to whitespace, comment, or a delimiter.
@@ -662,6 +450,12 @@ fn value_after(
     let end = rest.find(stop).unwrap_or(rest.len());
     let s = line_start + vstart;
     (end > 0).then_some((s..s + end, false))
+}
+
+/// Whether the quoted key is the first argument of a call (`define('KEY', …)`, `put("key", …)`,
+/// `setenv("KEY", …)`): `before_key` ends with the opening quote after `(`.
+fn first_call_argument(before_key: &str) -> bool {
+    before_key.trim_end_matches(['"', '\'']).trim_end().ends_with('(')
 }
 
 /// `setApiKey(`, `withSecret(`, `.apiKey(` (builders).
@@ -684,13 +478,23 @@ fn plausible(v: &str, strength: Strength, fake_ctx: bool) -> bool {
     if fake_ctx && has_fake_marker(v) {
         return false;
     }
-    if !golivefake && is_placeholder(v) {
+    // `GOLIVEFAKE` marks sample credentials (golive's fixtures and evaluation repos): outside
+    // tests and examples they stand for a real secret, whatever they look like.
+    if golivefake {
+        return !is_reference(v);
+    }
+    if is_placeholder(v) {
         return false;
     }
     if is_reference(v) {
         return false;
     }
     if v.bytes().all(|c| c.is_ascii_digit()) || v.bytes().all(|c| c == v.as_bytes()[0]) {
+        return false;
+    }
+    // Names, not secrets: letters only (`AbstractBasicAuthHandler`, `_RSAPrivateKey`) — generated
+    // credentials of that length carry digits.
+    if n < 32 && !golivefake && v.bytes().all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'.' | b'-')) {
         return false;
     }
     match strength {
@@ -719,6 +523,10 @@ fn is_reference(v: &str) -> bool {
     let t = v.trim();
     // Publishable keys are public by design; Django marks its generated key as development-only.
     if t.starts_with("pk_live_") || t.starts_with("pk_test_") || t.starts_with("django-insecure-") {
+        return true;
+    }
+    // A regular expression (a token pattern), not a token.
+    if ["(?", "[^", "\\s", "\\d", "\\w", ".*", "\\b"].iter().any(|m| t.contains(m)) {
         return true;
     }
     t.starts_with(['$', '%', '!', '{', '<', '/', '~', '@'])

@@ -23,7 +23,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
             let before = &line[..h.start - lr.start];
             let trailing_comment =
                 (lang.slash_comments() && before.contains(" //")) || (lang.hash_comments() && before.contains(" #"));
-            !is_comment_line(line, lang) && !trailing_comment
+            !is_comment_line(line, lang) && !trailing_comment && !view.in_docstring(h.start)
         })
         .map(|h| Detection::at(h.clone()).value(view.text[h.clone()].to_ascii_lowercase()))
         .collect()

@@ -45,10 +45,17 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         let line = &view.text[lr.clone()];
         let token = &view.text[h.clone()];
         let pos = h.start - lr.start;
-        if is_comment_line(line, view.ctx.lang) || !enables_legacy(token) || negated(line, pos, token) {
+        if is_comment_line(line, view.ctx.lang)
+            || view.in_docstring(h.start)
+            || !enables_legacy(token)
+            || negated(line, pos, token)
+        {
             continue;
         }
-        if in_comparison_or_table(line, pos, token.len()) || in_prose(view, line, pos) {
+        if in_comparison_or_table(line, pos, token.len())
+            || in_prose(view, line, pos)
+            || defined_or_flag(line, pos, token.len())
+        {
             continue;
         }
         last_line = n;
@@ -97,6 +104,10 @@ fn enables_legacy(token: &str) -> bool {
     if t.starts_with("--tls-max") {
         return true; // pattern only matches 1.0/1.1
     }
+    // SSLv23 means "negotiate the highest version" (PROTOCOL_SSLv23 is PROTOCOL_TLS).
+    if t.contains("sslv23") {
+        return false;
+    }
     if t.contains("sslv3") || t.contains("sslv2") || t.contains("ssl3") || t.contains("versionssl30") {
         return true;
     }
@@ -135,13 +146,52 @@ fn negated(line: &str, pos: usize, token: &str) -> bool {
     DISABLE_WORDS.iter().any(|w| lower.contains(w))
 }
 
+/// The token names something else: a constant being defined (`TLSv1_METHOD = 4`), an option or
+/// feature flag that contains it (`OP_NO_SSLv3`, `HAS_TLSv1`, `OP_MICROSOFT_BIG_SSLV3_BUFFER`).
+fn defined_or_flag(line: &str, pos: usize, len: usize) -> bool {
+    let b = line.as_bytes();
+    let mut s = pos;
+    while s > 0 && (b[s - 1].is_ascii_alphanumeric() || b[s - 1] == b'_') {
+        s -= 1;
+    }
+    let mut e = (pos + len).min(b.len());
+    while e < b.len() && (b[e].is_ascii_alphanumeric() || b[e] == b'_') {
+        e += 1;
+    }
+    let ident = line[s..e].to_ascii_lowercase();
+    if ["op_", "ssl_op_", "has_", "no_", "is_", "supports_", "dtls"].iter().any(|p| ident.starts_with(p))
+        || ident.contains("has_")
+        || ident.contains("_buffer")
+        || ident.contains("_padding")
+    {
+        return true;
+    }
+    // An export list of constant names: "TLSv1_METHOD", "TLS1_VERSION" (Node's values are
+    // lowercase: 'TLSv1_method').
+    let quoted = s > 0 && matches!(b[s - 1], b'"' | b'\'') && b.get(e).is_some_and(|c| matches!(c, b'"' | b'\''));
+    if quoted && (line[s..e].ends_with("_METHOD") || line[s..e].ends_with("_VERSION")) {
+        return true;
+    }
+    // `NAME = …` at the start of a statement defines NAME (and aliases on its right side).
+    let t = line.trim_start();
+    let lhs_end = t.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(t.len());
+    let rest = t[lhs_end..].trim_start();
+    let lhs = t[..lhs_end].to_ascii_lowercase();
+    lhs_end > 0
+        && rest.starts_with('=')
+        && !rest.starts_with("==")
+        && !rest.starts_with("=>")
+        && (lhs.contains("tls") || lhs.contains("ssl"))
+}
+
 /// `if v == tls.VersionTLS10`, `case TLSv1:`, `{tls.VersionTLS10: "TLS 1.0"}`.
 fn in_comparison_or_table(line: &str, pos: usize, len: usize) -> bool {
     let t = line.trim_start();
     if t.starts_with("case ") || t.starts_with("when ") {
         return true;
     }
-    let before = line[..pos].trim_end();
+    // Look past the qualifying chain: `value == TLSVersion.SSLv3`, `v != ssl.PROTOCOL_TLSv1`.
+    let before = line[..pos].trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.').trim_end();
     let after = line[(pos + len).min(line.len())..].trim_start();
     let cmp = |s: &str| {
         s.ends_with("==")
@@ -154,6 +204,10 @@ fn in_comparison_or_table(line: &str, pos: usize, len: usize) -> bool {
             || s.ends_with("!==")
     };
     if cmp(before) && !before.ends_with("=>") && !before.ends_with("->") {
+        return true;
+    }
+    // A match arm or map key: `TLSv1_0 => 0x0301`, `'TLSv1' => 'legacy'`.
+    if after.trim_start_matches(['"', '\'']).trim_start().starts_with("=>") {
         return true;
     }
     if after.starts_with("==")

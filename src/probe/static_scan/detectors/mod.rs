@@ -16,6 +16,7 @@
 //! A detector with `file_level: true` is called once per file whose rule keywords occur, even when
 //! the pattern matched nothing; the others are called only with at least one match.
 
+mod credential_words;
 mod cvv_storage;
 mod hardcoded_credential;
 mod insecure_api_url;
@@ -28,6 +29,8 @@ mod token_per_request;
 mod webhook_signature_unverified;
 
 pub mod code;
+pub mod env;
+pub mod logging;
 
 use std::ops::Range;
 

@@ -53,7 +53,7 @@ fn judge(view: &FileView<'_>, hit: &Range<usize>) -> Option<&'static str> {
     let lr = view.line_range(n);
     let line = &view.text[lr.clone()];
     let pos = hit.start - lr.start;
-    if is_comment_line(line, lang) || in_comment(line, pos, lang) {
+    if is_comment_line(line, lang) || in_comment(line, pos, lang) || view.in_docstring(hit.start) {
         return None;
     }
     if view.ctx.is_production() {

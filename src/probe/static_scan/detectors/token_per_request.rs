@@ -105,8 +105,13 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
             let name = function_name(header);
             name.is_some_and(|name| {
                 (0..total).filter(|&i| !(f.0..=f.1).contains(&i) && has_call(view.line(i), name)).any(|i| {
-                    enclosing_function(view, i)
-                        .is_some_and(|g| calls_payment(g) || ROUTE_HEADER.is_match(view.line(g.0)))
+                    // …or from an HTTP client interceptor, which runs on every request.
+                    (i.saturating_sub(3)..=i).any(|j| view.line(j).contains("interceptors"))
+                        || enclosing_function(view, i).is_some_and(|g| {
+                            calls_payment(g)
+                                || ROUTE_HEADER.is_match(view.line(g.0))
+                                || (g.0.saturating_sub(1)..=g.0).any(|j| view.line(j).contains("interceptors"))
+                        })
                 })
             })
         };

@@ -34,7 +34,7 @@ const UNUSED: &str = "X-Checksum is read but never compared";
 static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\b(?:app|router|server|api|routes?|r|e|g|mux|fastify|instance|webhooks?|callbacks?|v1|bp)\s*\.\s*(?:post|all|any|route|handle|handlefunc|match)\s*\(",
-        r"|@[A-Za-z_.]*\.(?:post|route|api_route)\s*\(|@(?:Post|Request)Mapping|\[Http(?:Post|Route)|\bRoute::(?:post|any|match)\s*\(",
+        r"|@[A-Za-z_.]*\.(?:post|route|api_route)\s*\(|@(?:Post|Request)Mapping|@Post\(|\[Http(?:Post|Route)|\bRoute::(?:post|any|match)\s*\(",
         r"|^\s*post\s+['\x22:]|\bHandleFunc\s*\(|\.POST\s*\(|export\s+(?:async\s+)?function\s+POST\b",
         r"|exports\.handler|export\s+(?:const|default|async\s+function)\s+handler|functions\.https\.onRequest|@csrf_exempt",
         r"|http\.ResponseWriter|\bdef\s+\w+\s*\(\s*(?:self\s*,\s*)?request\b|function\s+\w+\s*\(\s*(?:Request|ServerRequestInterface)\s+\$",
@@ -182,7 +182,10 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
             continue;
         }
         let above: String = (r.start.saturating_sub(3)..r.start).map(|i| view.line(i)).collect::<Vec<_>>().join("\n");
-        let delegated = file_verified || names_verifier(&text) || names_verifier(&above);
+        // Middleware on the route (`router.post('/cb', exiromSignature, …)`) or a verifier anywhere.
+        let route_middleware =
+            words(marker).iter().any(|w| matches!(w.as_str(), "checksum" | "signature" | "hmac" | "signed"));
+        let delegated = file_verified || route_middleware || names_verifier(&text) || names_verifier(&above);
         let lower = text.to_ascii_lowercase();
         let reads_header = lower.contains("x-checksum") || lower.contains("x_checksum") || lower.contains("xchecksum");
         if reads_header {
