@@ -14,6 +14,7 @@ pub const CHECKLIST_TOML: &str = include_str!("../../rules/checklist.toml");
 /// The embedded rule files, in report order. Adding a file of rules means adding a line here.
 pub const RULE_FILES: &[(&str, &str)] = &[
     ("static.toml", include_str!("../../rules/static.toml")),
+    ("evidence.toml", include_str!("../../rules/evidence.toml")),
     ("webhook.toml", include_str!("../../rules/webhook.toml")),
     ("sandbox.toml", include_str!("../../rules/sandbox.toml")),
     ("manual.toml", include_str!("../../rules/manual.toml")),

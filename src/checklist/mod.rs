@@ -132,3 +132,35 @@ impl Checklist {
         self.sections.iter().flat_map(|s| &s.items).filter(|i| !covered.contains(i.id.as_str())).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every item of the pre-launch checklist is proved by at least one built-in rule, so a
+    /// go-live report is never silent on an item.
+    #[test]
+    fn every_checklist_item_has_a_rule() {
+        let c = Checklist::builtin();
+        let uncovered: Vec<String> = c.uncovered_items().iter().map(|i| format!("{} ({})", i.id, i.text)).collect();
+        assert!(uncovered.is_empty(), "checklist items without a rule:\n{}", uncovered.join("\n"));
+    }
+
+    /// Sections come in the guide's order with the titles reports group by.
+    #[test]
+    fn sections_in_the_guides_order() {
+        let titles: Vec<&str> = Checklist::builtin().sections.iter().map(|s| s.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            ["Configuration", "Code Quality", "Testing", "Webhook endpoint tests", "Operations", "PCI DSS"]
+        );
+    }
+
+    #[test]
+    fn uncovered_items_sees_a_new_item() {
+        let mut c = Checklist::builtin().clone();
+        c.sections[0].items.push(Item { id: "brand-new".into(), text: "A new item".into() });
+        let ids: Vec<&str> = c.uncovered_items().iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["brand-new"]);
+    }
+}

@@ -139,6 +139,7 @@ fn rule_docs(c: &Checklist, id: &str) -> Result<String, Error> {
 
 /// The checklist, section by section, with the rules that prove each item.
 pub fn checklist_map(c: &Checklist) -> String {
+    let width = c.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut out = String::new();
     for s in &c.sections {
         let _ = writeln!(out, "{}", s.title);
@@ -149,7 +150,7 @@ pub fn checklist_map(c: &Checklist) -> String {
                 let _ = writeln!(out, "      (no rule)");
             }
             for r in rules {
-                let _ = writeln!(out, "      {:30} {}", r.id, r.probe);
+                let _ = writeln!(out, "      {:width$}  {}", r.id, r.probe);
             }
         }
         out.push('\n');

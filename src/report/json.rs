@@ -26,7 +26,9 @@
 //! - `checklist`: the first checklist item id the rule proves; `checklist_items`: all of them;
 //!   `section`: the checklist section title
 //! - `docs_url`: the Exirom page with the fix (optional)
-//! - `findings`: array of Finding
+//! - `findings`: array of Finding. On a `pass` they are evidence (where the required behaviour
+//!   was found, e.g. by the repository-level evidence rules), not problems; on `fail`/`warn` they
+//!   are the places to fix
 //! - `measurements`: object of named values (ms, versions, `transactionId`, `traceId`, …)
 //!
 //! ### Finding

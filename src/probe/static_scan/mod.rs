@@ -6,6 +6,10 @@
 //! inline and `[[ignore]]` suppressions ([`suppress`]), and turns the findings into one
 //! [`Outcome`] per rule. Unreadable, special and too-large files become run warnings.
 //!
+//! Evidence rules ([`evidence`]: repository-level checks for required behaviour) ride the same walk:
+//! each file read is also handed to the evidence [`evidence::Collector`], and after the walk
+//! [`evidence::judge`] decides those rules from every file's facts. No file is read twice.
+//!
 //! For later work (`--changed-since`, baselines, rule examples), [`scan_text`] scans in-memory text
 //! as a given path with a set of rules, and [`fingerprint()`] is the fingerprint function; to scan
 //! many texts with the same rules, compile a [`matcher::Matcher`] once and call its `scan`.
@@ -13,6 +17,7 @@
 pub mod card;
 pub mod context;
 pub mod detectors;
+pub mod evidence;
 pub mod fingerprint;
 pub mod mask;
 pub mod matcher;
@@ -31,8 +36,25 @@ use crate::checklist::Rule;
 use crate::engine::ProbeRun;
 use crate::probe::{Finding, Outcome, RunContext};
 
-/// Names of the built-in detectors this probe offers (a rule's `detector` key).
-pub const IMPLEMENTATIONS: &[&str] = detectors::NAMES_LIST;
+/// Names of the built-in detectors this probe offers (a rule's `detector` key): the per-match
+/// detectors, then the repository-level evidence rules.
+pub const IMPLEMENTATIONS: &[&str] = &IMPLEMENTATION_NAMES;
+
+const N_IMPL: usize = detectors::NAMES_LIST.len() + evidence::NAMES.len();
+const IMPLEMENTATION_NAMES: [&str; N_IMPL] = {
+    let mut out = [""; N_IMPL];
+    let mut i = 0;
+    while i < detectors::NAMES_LIST.len() {
+        out[i] = detectors::NAMES_LIST[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < evidence::NAMES.len() {
+        out[i + j] = evidence::NAMES[j];
+        j += 1;
+    }
+    out
+};
 
 /// Default path an example is scanned as.
 pub const EXAMPLE_PATH: &str = "src/app.js";
@@ -67,6 +89,11 @@ pub fn run(ctx: &RunContext, rules: &[&Rule]) -> ProbeRun {
 
 /// Runs the static rules with explicit [`ScanOptions`].
 pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRun {
+    // Evidence rules are judged per repository, after the walk (see `evidence`).
+    let (evidence_rules, rules): (Vec<&Rule>, Vec<&Rule>) =
+        rules.iter().copied().partition(|r| evidence::is_evidence(r));
+    let rules = rules.as_slice();
+    let collector = evidence::Collector::new(&evidence_rules);
     let matcher = Matcher::compile(rules);
     let cfg = &ctx.config.scan;
     let mut warnings = Vec::new();
@@ -91,14 +118,18 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
             Ok(s) => std::borrow::Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(bytes),
         };
-        let scan = matcher.scan(rel, &text);
-        (!scan.findings.is_empty() || !scan.warnings.is_empty()).then_some(scan)
+        let fctx = context::classify(rel, &text);
+        let scan = matcher.scan_with_context(rel, &text, fctx);
+        let facts = collector.as_ref().and_then(|c| c.collect(rel, &text, fctx));
+        (!scan.findings.is_empty() || !scan.warnings.is_empty() || facts.is_some()).then_some((scan, facts))
     });
     let mut findings: Vec<RuleFinding> = Vec::new();
     let mut inline_warnings = Vec::new();
-    for s in walked.results {
+    let mut evidence_files = Vec::new();
+    for (s, facts) in walked.results {
         findings.extend(s.findings);
         inline_warnings.extend(s.warnings);
+        evidence_files.extend(facts);
     }
     inline_warnings.sort();
     inline_warnings.dedup();
@@ -124,7 +155,7 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
         by_rule.entry(f.rule).or_default().push(f);
     }
     let errors: BTreeMap<usize, &String> = matcher.errors.iter().map(|(i, e)| (*i, e)).collect();
-    let outcomes = rules
+    let mut outcomes: Vec<Outcome> = rules
         .iter()
         .enumerate()
         .map(|(i, rule)| {
@@ -134,6 +165,9 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
             outcome(rule, by_rule.remove(&i).unwrap_or_default(), walked.files)
         })
         .collect();
+    if !evidence_rules.is_empty() {
+        outcomes.extend(evidence::judge(&evidence_rules, evidence_files, ctx, &mut warnings));
+    }
     ProbeRun { outcomes, warnings }
 }
 
@@ -270,6 +304,9 @@ pub struct ExampleFailure {
 /// unsuppressed finding of the rule, each `no-match` example none. Returns the failures and the
 /// number of examples run.
 pub fn run_examples(rule: &Rule) -> (Vec<ExampleFailure>, usize) {
+    if evidence::is_evidence(rule) {
+        return evidence::run_examples(rule);
+    }
     let Some(spec) = &rule.static_spec else {
         return (Vec::new(), 0);
     };
@@ -369,7 +406,7 @@ mod tests {
 
     #[test]
     fn implementations_are_the_detectors() {
-        assert_eq!(IMPLEMENTATIONS.len(), detectors::DETECTORS.len());
+        assert_eq!(IMPLEMENTATIONS.len(), detectors::DETECTORS.len() + evidence::NAMES.len());
         assert!(implements("pan-in-source"));
         assert!(!implements("nope"));
     }
