@@ -1,7 +1,7 @@
 //! Command-line interface (clap derive). The doc comments here ARE the `--help` text.
 
 // The doc comments are user-facing --help text, not rustdoc Markdown.
-#![allow(clippy::doc_markdown)]
+#![allow(clippy::doc_markdown, rustdoc::broken_intra_doc_links, rustdoc::bare_urls)]
 
 use std::path::PathBuf;
 
@@ -40,6 +40,9 @@ pub struct Global {
     /// Write the report to FILE (atomically) instead of stdout; pairs with the --format at the same position.
     #[arg(long, short = 'o', global = true, value_name = "FILE")]
     pub output: Vec<PathBuf>,
+    /// Also write a report in FORMAT to PATH (repeatable): `--report sarif=golive.sarif --report markdown=golive.md`.
+    #[arg(long, global = true, value_name = "FORMAT=PATH", value_parser = crate::output::parse_report_arg)]
+    pub report: Vec<crate::output::Target>,
     /// Fail the verdict on violations of this severity or worse.
     #[arg(long, global = true, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
@@ -171,7 +174,8 @@ pub struct SandboxArgs {
     /// Account id (APM API).
     #[arg(long)]
     pub account_id: Option<String>,
-    /// Public URL that reaches golive's callback listener (a tunnel), for the real sandbox.
+    /// Public URL that reaches golive's callback listener (a tunnel), for the real sandbox. With it,
+    /// the listener binds 127.0.0.1:8788 (GOLIVE_CALLBACK_LISTEN changes it): point the tunnel there.
     #[arg(long, value_name = "URL")]
     pub callback_url: Option<String>,
 }
@@ -203,6 +207,12 @@ pub struct SimulateArgs {
     /// Checksum field-set variant used to sign callbacks (a, b, c, d; API.md §11.2).
     #[arg(long, default_value = "d", value_name = "VARIANT")]
     pub checksum_variant: String,
+    /// Chaos: never deliver callbacks (test that your integration falls back to polling).
+    #[arg(long)]
+    pub drop_callbacks: bool,
+    /// Base URL customers' browsers use for the 3DS and APM pages (default: the listen address).
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 /// `golive baseline`.

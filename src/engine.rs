@@ -81,7 +81,15 @@ pub async fn run(checklist: &Checklist, cfg: Config, credentials: Option<Credent
             continue;
         }
         let ctx = Arc::clone(&ctx);
-        tasks.push((kind, tokio::spawn(async move { run_probe(kind, &ctx, &of_kind).await })));
+        tasks.push((
+            kind,
+            tokio::spawn(async move {
+                crate::progress::begin(kind.as_str());
+                let run = run_probe(kind, &ctx, &of_kind).await;
+                crate::progress::end(kind.as_str());
+                run
+            }),
+        ));
     }
 
     let mut outcomes = Vec::new();
@@ -197,6 +205,7 @@ fn result_of(checklist: &Checklist, rule: &Rule, mut o: Outcome) -> RuleResult {
         checklist_items: rule.checklist.clone(),
         section,
         docs_url: rule.docs_url().map(str::to_string),
+        docs: Some(rule.docs.clone()),
         findings: o.findings,
         measurements: o.measurements,
     }

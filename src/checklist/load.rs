@@ -432,3 +432,80 @@ pattern = '''x'''
         assert_eq!(parsed.problems.len(), 1, "{:?}", parsed.problems);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use std::fmt::Write as _;
+
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn rule_like() -> impl Strategy<Value = String> {
+        let key = prop::sample::select(vec![
+            "id",
+            "probe",
+            "severity",
+            "checklist",
+            "title",
+            "docs",
+            "pattern",
+            "keywords",
+            "detector",
+            "check",
+            "flow",
+            "skip",
+            "exclude",
+            "override",
+            "aliases",
+            "colour",
+        ]);
+        let value = prop_oneof![
+            Just("\"static\"".to_string()),
+            Just("\"webhook\"".to_string()),
+            Just("\"error\"".to_string()),
+            Just("\"my-rule\"".to_string()),
+            Just("\"Bad_ID\"".to_string()),
+            Just("'''(unclosed'''".to_string()),
+            Just("'''a(?-u:\\b)b'''".to_string()),
+            Just("[\"production-base-url\"]".to_string()),
+            Just("[\"test\", 3]".to_string()),
+            Just("true".to_string()),
+            Just("7".to_string()),
+            "[a-z\\[\\]\"'=. ]{0,10}",
+        ];
+        let sub = prop::sample::select(vec![
+            "",
+            "[rule.examples]\nmatch = [\"a\"]\n",
+            "[rule.allow]\nregexes = [\"(\"]\n",
+            "[rule.options]\nx = 1\n",
+        ]);
+        prop::collection::vec((prop::collection::vec((key, value), 0..8), sub), 0..4).prop_map(|rules| {
+            let mut s = String::new();
+            for (kvs, sub) in rules {
+                s.push_str("[[rule]]\n");
+                for (k, v) in kvs {
+                    let _ = writeln!(s, "{k} = {v}");
+                }
+                s.push_str(sub);
+            }
+            s
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn checklist_files_never_panic(src in prop_oneof![rule_like(), "\\PC{0,200}"]) {
+            let items: BTreeSet<String> = ["production-base-url".to_string()].into_iter().collect();
+            let parsed = parse_rules(&src, &Origin::User("x.toml".into()), &items, &|_, _| true);
+            for p in &parsed.problems {
+                if let Some(span) = p.span {
+                    prop_assert!(span.offset() + span.len() <= src.len());
+                }
+            }
+            prop_assert!(parsed.problems.is_empty() || parsed.rules.len() <= 4);
+        }
+    }
+}

@@ -21,6 +21,8 @@ pub(crate) fn golive() -> Command {
         .env_remove("EXIROM_MERCHANT_SECRET")
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GOLIVE_LOG")
+        .env_remove("GOLIVE_SANDBOX_MAX_WAIT_MS")
+        .env_remove("GOLIVE_CALLBACK_LISTEN")
         .env("NO_COLOR", "1")
         .current_dir(root());
     c

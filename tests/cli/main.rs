@@ -5,4 +5,11 @@
 
 mod common;
 mod exit_codes;
+<<<<<<< HEAD
 mod scan;
+=======
+mod reports;
+mod sandbox;
+mod simulator;
+mod webhook;
+>>>>>>> main

@@ -1,0 +1,306 @@
+//! Delivering callbacks the way Exirom does: one HTTPS POST per callback, JSON body, `X-Checksum`
+//! header, the `paymentMethod`/`apmType` query parameters appended, no redirects followed.
+//!
+//! The client connects to the address `webhook-public` already checked (a DNS override for the
+//! host), so a second DNS answer cannot send golive elsewhere (DNS rebinding). It gives up after
+//! `[webhook] timeout_ms` (Exirom's 10 s), reads at most [`BODY_CAP`] bytes of an answer and
+//! records every delivery's duration for `webhook-response-time`.
+//!
+//! TLS uses the same roots as the probe, with the recording verifier: a certificate problem is
+//! `webhook-certificate`'s finding, and the callback checks still test the handler behind it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::Url;
+
+use super::payload::Callback;
+use super::tls::Trust;
+
+/// Bytes of an answer golive reads; the rest is dropped.
+pub const BODY_CAP: usize = 64 * 1024;
+/// Characters of an answer body quoted in a report.
+const EXCERPT: usize = 160;
+
+/// Why a delivery got no HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// No complete answer within the delivery timeout.
+    #[error("no answer within {ms} ms")]
+    Timeout {
+        /// The timeout.
+        ms: u64,
+    },
+    /// The TCP connection was refused.
+    #[error("connection refused by {addr}")]
+    Refused {
+        /// Where golive connected.
+        addr: SocketAddr,
+    },
+    /// The connection was reset or closed before an answer.
+    #[error("the connection was closed or reset before an answer ({detail})")]
+    Reset {
+        /// What the stack said.
+        detail: String,
+    },
+    /// The request was sent and the endpoint closed the connection without answering (a crash).
+    #[error("the endpoint closed the connection without answering ({detail})")]
+    Dropped {
+        /// What the stack said.
+        detail: String,
+    },
+    /// The TLS handshake failed.
+    #[error("TLS handshake failed: {detail}")]
+    Tls {
+        /// What rustls said.
+        detail: String,
+    },
+    /// Anything else (connect timeout, unreachable network, malformed answer).
+    #[error("{detail}")]
+    Other {
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+/// An HTTP answer to a delivery.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// `Location` of a 3xx.
+    pub location: Option<String>,
+    /// The start of the body, for messages.
+    pub excerpt: String,
+    /// Time from sending to the last byte read.
+    pub elapsed: Duration,
+}
+
+impl Reply {
+    /// 2xx.
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Milliseconds, for measurements.
+    pub fn ms(&self) -> u64 {
+        u64::try_from(self.elapsed.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// `HTTP 401 ("bad checksum")`, or the redirect target of a 3xx.
+    pub fn describe(&self) -> String {
+        if (300..400).contains(&self.status) {
+            let to = self.location.as_deref().unwrap_or("no Location header");
+            return format!("HTTP {} redirect to {to} (not followed: Exirom delivers to the URL itself)", self.status);
+        }
+        if self.excerpt.is_empty() {
+            format!("HTTP {}", self.status)
+        } else {
+            format!("HTTP {} ({:?})", self.status, self.excerpt)
+        }
+    }
+}
+
+/// One delivery's timing, for `webhook-response-time`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timing {
+    /// Which check made it.
+    pub label: String,
+    /// How long it took (the timeout when it timed out).
+    pub elapsed: Duration,
+    /// It got no answer in time.
+    pub timed_out: bool,
+}
+
+/// The delivery client for one target.
+#[derive(Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    url: Url,
+    addr: SocketAddr,
+    timeout: Duration,
+    timings: Arc<Mutex<Vec<Timing>>>,
+}
+
+impl Client {
+    /// A client that sends to `url`, connecting to `addr`.
+    ///
+    /// # Errors
+    /// The TLS configuration cannot be built.
+    pub fn new(
+        url: &Url,
+        addr: SocketAddr,
+        trust: &Trust,
+        connect: Duration,
+        timeout: Duration,
+    ) -> Result<Self, String> {
+        let tls = trust
+            .verifier()
+            .and_then(|v| trust.client_config(&[&rustls::version::TLS13, &rustls::version::TLS12], v))
+            .ok_or("cannot build the TLS configuration")?;
+        let mut builder = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            // One connection per delivery, closed after the answer, as a webhook sender does: an
+            // endpoint that serves one connection at a time is never held by an idle keep-alive.
+            .pool_max_idle_per_host(0)
+            .no_proxy()
+            .connect_timeout(connect)
+            .read_timeout(timeout)
+            .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION"), " (Exirom webhook probe)"));
+        if let Some(host) = url.host_str().filter(|h| h.parse::<std::net::IpAddr>().is_err()) {
+            builder = builder.resolve(host, addr);
+        }
+        let http = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
+        Ok(Self { http, url: url.clone(), addr, timeout, timings: Arc::default() })
+    }
+
+    /// POSTs a callback; `label` names the delivery in `webhook-response-time`.
+    ///
+    /// # Errors
+    /// No HTTP answer (timeout, refused, reset, TLS).
+    pub async fn deliver(&self, label: &str, cb: &Callback) -> Result<Reply, ClientError> {
+        let mut url = self.url.clone();
+        {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in &cb.query {
+                q.append_pair(k, v);
+            }
+        }
+        let mut req = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("connection", "close")
+            .body(cb.body.clone());
+        if let Some(sum) = &cb.checksum {
+            req = req.header("x-checksum", sum);
+        }
+        let start = Instant::now();
+        let res = tokio::time::timeout(self.timeout, self.send(req)).await;
+        let elapsed = start.elapsed();
+        let res = res.unwrap_or_else(|_| Err(self.timeout_error()));
+        let timed_out = matches!(res, Err(ClientError::Timeout { .. }));
+        if (res.is_ok() || timed_out)
+            && let Ok(mut t) = self.timings.lock()
+        {
+            t.push(Timing { label: label.to_string(), elapsed: elapsed.min(self.timeout), timed_out });
+        }
+        res.map(|(status, location, excerpt)| Reply { status, location, excerpt, elapsed })
+    }
+
+    /// GETs a JSON document (the side-effect oracle); `None` body for a 404.
+    ///
+    /// # Errors
+    /// No answer, a status other than 2xx/404, or a body that is not JSON.
+    pub async fn get_json(&self, url: &str) -> Result<Option<serde_json::Value>, ClientError> {
+        let req = self.http.get(url).header("accept", "application/json");
+        let (status, _, body) = match tokio::time::timeout(self.timeout, self.read(req)).await {
+            Ok(r) => r?,
+            Err(_) => return Err(self.timeout_error()),
+        };
+        match status {
+            404 => Ok(None),
+            200..=299 => serde_json::from_slice(&body)
+                .map(Some)
+                .map_err(|e| ClientError::Other { detail: format!("the answer is not JSON: {e}") }),
+            other => Err(ClientError::Other { detail: format!("HTTP {other} ({})", excerpt(&body)) }),
+        }
+    }
+
+    /// Every delivery timed so far.
+    pub fn timings(&self) -> Vec<Timing> {
+        self.timings.lock().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    fn timeout_error(&self) -> ClientError {
+        ClientError::Timeout { ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX) }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<(u16, Option<String>, String), ClientError> {
+        let (status, location, body) = self.read(req).await?;
+        Ok((status, location, excerpt(&body)))
+    }
+
+    async fn read(&self, req: reqwest::RequestBuilder) -> Result<(u16, Option<String>, Vec<u8>), ClientError> {
+        let mut resp = req.send().await.map_err(|e| self.classify(&e))?;
+        let status = resp.status().as_u16();
+        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let mut body = Vec::new();
+        while body.len() < BODY_CAP {
+            match resp.chunk().await {
+                Ok(Some(c)) => body.extend_from_slice(&c[..c.len().min(BODY_CAP - body.len())]),
+                Ok(None) => break,
+                Err(e) => return Err(self.classify(&e)),
+            }
+        }
+        Ok((status, location, body))
+    }
+
+    fn classify(&self, e: &reqwest::Error) -> ClientError {
+        match self.classify_cause(e) {
+            // Past the connect phase, a closed connection means the handler broke on this request.
+            ClientError::Reset { detail } if !e.is_connect() => ClientError::Dropped { detail },
+            other => other,
+        }
+    }
+
+    fn classify_cause(&self, e: &reqwest::Error) -> ClientError {
+        if e.is_timeout() {
+            return if e.is_connect() {
+                ClientError::Other { detail: format!("could not connect to {} in time", self.addr) }
+            } else {
+                self.timeout_error()
+            };
+        }
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        while let Some(s) = source {
+            if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+                return ClientError::Tls { detail: tls.to_string() };
+            }
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind as K;
+                match io.kind() {
+                    K::ConnectionRefused => return ClientError::Refused { addr: self.addr },
+                    K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                        return ClientError::Reset { detail: io.to_string() };
+                    }
+                    _ => {}
+                }
+            }
+            source = s.source();
+        }
+        let detail = chain(e);
+        if detail.contains("connection closed") || detail.contains("IncompleteMessage") {
+            ClientError::Reset { detail }
+        } else {
+            ClientError::Other { detail }
+        }
+    }
+}
+
+/// An error and its causes, joined by `: ` (reqwest's own message is often just "error sending request").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// The start of a body as one printable line.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = one_line.chars().filter(|c| !c.is_control()).take(EXCERPT).collect();
+    if one_line.chars().count() > EXCERPT {
+        out.push('…');
+    }
+    out
+}
