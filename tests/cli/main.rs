@@ -5,11 +5,8 @@
 
 mod common;
 mod exit_codes;
-<<<<<<< HEAD
-mod scan;
-=======
 mod reports;
 mod sandbox;
+mod scan;
 mod simulator;
 mod webhook;
->>>>>>> main
