@@ -395,6 +395,37 @@ mod tests {
         assert_eq!(&text[at(3)..at(3) + 6], "\"nope\"");
     }
 
+    fn schema_errors(json: &str) -> Vec<String> {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schema/golive-baseline-1.json")).unwrap();
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        validator.iter_errors(&value).map(|e| format!("{e} at {:?}", e.instance_path)).collect()
+    }
+
+    /// The JSON Schema accepts what `render` writes and rejects what `parse` rejects.
+    #[test]
+    fn schema_agrees_with_the_reader() {
+        let text = Baseline::render(&[entry("sandbox-url", "src/a b/ü.js", FP)], "2026-11-26T10:00:00Z");
+        assert_eq!(schema_errors(&text), Vec::<String>::new());
+        assert_eq!(schema_errors(&Baseline::render(&[], "2026-11-26T10:00:00Z")), Vec::<String>::new());
+        for bad in [
+            entry("sandbox-url", "/abs.js", FP),
+            entry("sandbox-url", "../up.js", FP),
+            entry("sandbox-url", "a/../b.js", FP),
+            entry("sandbox-url", "a\\b.js", FP),
+            entry("sandbox-url", "", FP),
+            entry("Sandbox_URL", "a.js", FP),
+            entry("sandbox-url", "a.js", "ABC"),
+        ] {
+            let text = Baseline::render(&[bad.clone()], "2026-11-26T10:00:00Z");
+            assert!(!schema_errors(&text).is_empty(), "schema accepts {bad:?}");
+            assert!(Baseline::parse("b.json", &text).is_err(), "reader accepts {bad:?}");
+        }
+        let wrong = r#"{"schema": "golive-baseline/2", "findings": []}"#;
+        assert!(!schema_errors(wrong).is_empty());
+    }
+
     #[test]
     fn syntax_and_shape_errors() {
         let d = Baseline::parse("b.json", "{\n  \"schema\": \"golive-baseline/1\",\n  \"findings\": [\n}").unwrap_err();

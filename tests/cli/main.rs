@@ -5,6 +5,7 @@
 
 mod common;
 mod exit_codes;
+mod gating;
 mod reports;
 mod sandbox;
 mod scan;
