@@ -418,7 +418,7 @@ mod tests {
             entry("Sandbox_URL", "a.js", FP),
             entry("sandbox-url", "a.js", "ABC"),
         ] {
-            let text = Baseline::render(&[bad.clone()], "2026-11-26T10:00:00Z");
+            let text = Baseline::render(std::slice::from_ref(&bad), "2026-11-26T10:00:00Z");
             assert!(!schema_errors(&text).is_empty(), "schema accepts {bad:?}");
             assert!(Baseline::parse("b.json", &text).is_err(), "reader accepts {bad:?}");
         }

@@ -236,7 +236,8 @@ fn a_subdirectory_root_sees_only_its_own_changes() {
     r.write("services/shop/src/config.js", &config_js(1, &[OLD, NEW]));
     r.write("services/admin/config.js", &config_js(1, &[OLD, NEW]));
     r.git(&["mv", "services/shop/src/config.js", "services/shop/src/exirom.js"]);
-    let (code, out, err) = run(&r.path().join("services/shop"), &["scan", ".", "--changed-since", "HEAD", "--format", "json"]);
+    let (code, out, err) =
+        run(&r.path().join("services/shop"), &["scan", ".", "--changed-since", "HEAD", "--format", "json"]);
     assert_eq!(code, 1, "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(active(&report, "hardcoded-credential"), [("src/exirom.js".into(), 6)]);
@@ -287,6 +288,27 @@ fn staged_scans_the_staged_content_only() {
     assert_eq!(result(&report, "sandbox-url")["message"], "nothing found in 2 files");
     let (code, _, _) = r.golive(&["scan", ".", "--staged"]);
     assert_eq!(code, 1);
+
+    // `git commit -a` and `git commit PATH` run hooks with their own index in GIT_INDEX_FILE.
+    let alt = r.path().join(".git/alt-index");
+    let alt_env = [("GIT_INDEX_FILE", alt.to_str().unwrap())];
+    let git_alt = |args: &[&str]| {
+        let out =
+            Command::new("git").arg("-C").arg(r.path()).args(args).envs(git_env()).envs(alt_env).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    git_alt(&["read-tree", "HEAD"]);
+    git_alt(&["add", "src/scratch.js"]);
+    let out = golive()
+        .current_dir(r.path())
+        .args(["scan", ".", "--staged", "--format", "json"])
+        .envs(git_env())
+        .envs(alt_env)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(active(&report, "sandbox-url"), [("src/scratch.js".into(), 1)]);
+    assert!(active(&report, "hardcoded-credential").is_empty(), "{report:#}");
 
     // Once the index matches what is committed, the hook passes.
     r.git(&["reset", "-q"]);
@@ -359,7 +381,14 @@ fn baseline_create_then_scan_passes_and_new_findings_fail() {
     let listed: Vec<(&str, &str)> =
         entries.iter().map(|e| (e["rule"].as_str().unwrap(), e["path"].as_str().unwrap())).collect();
     // Sorted; the inline-suppressed finding of waived.js is not recorded.
-    assert_eq!(listed, [("hardcoded-credential", "src/config.js"), ("hardcoded-credential", "src/pay.js"), ("sandbox-url", "src/pay.js")]);
+    assert_eq!(
+        listed,
+        [
+            ("hardcoded-credential", "src/config.js"),
+            ("hardcoded-credential", "src/pay.js"),
+            ("sandbox-url", "src/pay.js")
+        ]
+    );
     assert!(entries.iter().all(|e| e["reason"] == ""));
 
     // Re-creating gives the same entries (only created_at differs).
