@@ -145,12 +145,14 @@ pub fn changed_since(root: &Path, rev: &str) -> Result<Scope, GitError> {
     }
     let args = ["diff", "--raw", "-z", "-M", "--no-abbrev", "--no-relative", "--no-ext-diff", &base, "--"];
     let raw = git(root, &args)?;
-    let mut files = parse_raw(&raw, &prefix, Mode::ChangedSince)
+    let (mut files, deleted) = parse_raw(&raw, &prefix, Mode::ChangedSince)
         .map_err(|what| GitError::Parse { command: args.join(" "), what })?;
     let untracked = git(root, &["ls-files", "--others", "--exclude-standard", "--full-name", "-z"])?;
     for top in split_z(&untracked) {
         if let Some(path) = strip(&top, &prefix) {
-            files.push(ChangedFile { path, blob: None, base: None });
+            // Untracked now but tracked at the base (`git rm --cached`): compare with that version.
+            let base = deleted.get(&path).cloned();
+            files.push(ChangedFile { path, blob: None, base });
         }
     }
     Ok(scope(Mode::ChangedSince, rev, Some(base), files))
@@ -167,7 +169,7 @@ pub fn staged(root: &Path) -> Result<Scope, GitError> {
     // Without a revision, `--cached` compares the index with HEAD, or with nothing on an unborn branch.
     let args = ["diff", "--cached", "--raw", "-z", "-M", "--no-abbrev", "--no-relative", "--no-ext-diff", "--"];
     let raw = git(root, &args)?;
-    let files =
+    let (files, _) =
         parse_raw(&raw, &prefix, Mode::Staged).map_err(|what| GitError::Parse { command: args.join(" "), what })?;
     Ok(scope(Mode::Staged, "HEAD", head, files))
 }
@@ -178,11 +180,12 @@ fn scope(mode: Mode, label: &str, base_commit: Option<String>, mut files: Vec<Ch
     Scope { mode, base_label: label.to_string(), base_commit, files }
 }
 
-/// Parses `git diff --raw -z` output into the files that exist after the change (deleted files
-/// dropped), relative to the root (files outside it dropped).
-fn parse_raw(raw: &[u8], prefix: &str, mode: Mode) -> Result<Vec<ChangedFile>, String> {
+/// Parses `git diff --raw -z` output into the files that exist after the change, relative to the
+/// root (files outside it dropped), and the base versions of the deleted ones by path.
+fn parse_raw(raw: &[u8], prefix: &str, mode: Mode) -> Result<(Vec<ChangedFile>, HashMap<String, BaseVersion>), String> {
     let tokens = split_z(raw);
     let mut files = Vec::new();
+    let mut deleted = HashMap::new();
     let mut i = 0;
     while i < tokens.len() {
         let header = &tokens[i];
@@ -200,7 +203,13 @@ fn parse_raw(raw: &[u8], prefix: &str, mode: Mode) -> Result<Vec<ChangedFile>, S
         let old_top = &tokens[i + 1];
         let new_top = &tokens[i + n - 1];
         i += n;
-        if letter == 'D' || NOT_REGULAR.contains(&new_mode) {
+        if letter == 'D' {
+            if let Some(path) = strip(old_top, prefix).filter(|_| !NOT_REGULAR.contains(&old_mode)) {
+                deleted.insert(path.clone(), BaseVersion { blob: old_blob.to_string(), path });
+            }
+            continue;
+        }
+        if NOT_REGULAR.contains(&new_mode) {
             continue;
         }
         let Some(path) = strip(new_top, prefix) else {
@@ -215,7 +224,7 @@ fn parse_raw(raw: &[u8], prefix: &str, mode: Mode) -> Result<Vec<ChangedFile>, S
         let blob = (mode == Mode::Staged).then(|| new_blob.to_string()).filter(|b| !is_null(b));
         files.push(ChangedFile { path, blob, base });
     }
-    Ok(files)
+    Ok((files, deleted))
 }
 
 fn is_null(blob: &str) -> bool {
@@ -367,7 +376,7 @@ mod tests {
             (&format!(":000000 160000 {Z} {B} A"), &["app/submodule"]),
             (&format!(":100644 100644 {A} {Z} M"), &["other/b.js"]),
         ]);
-        let files = parse_raw(&r, "app/", Mode::ChangedSince).unwrap();
+        let (files, deleted) = parse_raw(&r, "app/", Mode::ChangedSince).unwrap();
         let base = |blob: &str, path: &str| Some(BaseVersion { blob: blob.into(), path: path.into() });
         assert_eq!(
             files,
@@ -378,7 +387,9 @@ mod tests {
                 ChangedFile { path: "x.js".into(), blob: None, base: base(A, "x.js") },
             ]
         );
-        let staged = parse_raw(&r, "", Mode::Staged).unwrap();
+        assert_eq!(deleted.len(), 1);
+        assert_eq!(deleted["gone.js"], BaseVersion { blob: A.into(), path: "gone.js".into() });
+        let (staged, _) = parse_raw(&r, "", Mode::Staged).unwrap();
         assert_eq!(staged[1].blob.as_deref(), Some(B));
         assert_eq!(staged[0].blob, None);
         assert!(parse_raw(b":100644 M\0a\0", "", Mode::Staged).is_err());

@@ -204,6 +204,11 @@ fn uncommitted_and_untracked_files_count_but_ignored_ones_do_not() {
     // untouched.js is scanned in full now, but its old secret is not new.
     assert!(active(&report, "hardcoded-credential").is_empty(), "{report:#}");
     assert!(!paths(&report).iter().any(|p| p.starts_with("local/")), "{report:#}");
+    // Untracked now, tracked before: its old secret is still old.
+    r.git(&["rm", "-q", "--cached", "src/config.js"]);
+    let report = r.scan_json(&["--changed-since", "HEAD"]);
+    assert!(active(&report, "hardcoded-credential").is_empty(), "{report:#}");
+    assert_eq!(result(&report, "hardcoded-credential")["measurements"]["already_present"], 3);
 }
 
 #[test]
