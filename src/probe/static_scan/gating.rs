@@ -148,3 +148,47 @@ pub(super) fn drop_present_at_base(
     });
     (dropped, warnings)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checklist::Checklist;
+    use crate::gating::baseline::Entry;
+    use crate::probe::Finding;
+
+    const FP: &str = "0123456789abcdef0123456789abcdef";
+
+    fn found(path: &str, suppressed: Option<&str>) -> RuleFinding {
+        RuleFinding {
+            rule: 0,
+            finding: Finding {
+                path: path.into(),
+                line: 1,
+                column: 1,
+                snippet: String::new(),
+                fingerprint: Some(FP.into()),
+                suppressed: suppressed.map(str::to_string),
+            },
+            note: None,
+        }
+    }
+
+    /// An inline waiver keeps its own reason, and still counts as a use of the baseline entry.
+    #[test]
+    fn baseline_suppresses_without_overriding_inline_reasons() {
+        let c = Checklist::builtin();
+        let rules = [c.rule("sandbox-url").unwrap()];
+        let entry = |path: &str| Entry {
+            rule: "sandbox-url".into(),
+            path: path.into(),
+            fingerprint: FP.into(),
+            reason: String::new(),
+        };
+        let b = Baseline { name: "b.json".into(), entries: vec![entry("a.js"), entry("b.js"), entry("gone.js")] };
+        let mut findings = vec![found("a.js", None), found("b.js", Some("docs page")), found("c.js", None)];
+        let stale = apply_baseline(&b, &rules, &mut findings, None).unwrap();
+        let reasons: Vec<Option<&str>> = findings.iter().map(|f| f.finding.suppressed.as_deref()).collect();
+        assert_eq!(reasons, [Some("baselined"), Some("docs page"), None]);
+        assert!(stale.contains("1 entry matches no finding") && stale.contains("gone.js"), "{stale}");
+    }
+}
