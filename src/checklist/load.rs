@@ -343,8 +343,11 @@ fn examples(e: &Table<'_, '_>, key: &str, out: &mut Vec<Problem>) -> Vec<Example
                 }
             }
             _ => out.push(
-                Problem::at(item.span(), format!("`examples.{key}` entries must be strings or {{ path, text }} tables"))
-                    .label("expected a string or a table"),
+                Problem::at(
+                    item.span(),
+                    format!("`examples.{key}` entries must be strings or {{ path, text }} tables"),
+                )
+                .label("expected a string or a table"),
             ),
         }
     }

@@ -27,7 +27,11 @@ const RULES: &[&str] = &[
 /// Runs `golive scan PATH` with extra args; (exit code, stdout, stderr).
 fn scan(path: &Path, args: &[&str]) -> (i32, String, String) {
     let out = golive().arg("scan").arg(path).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn json_report(path: &Path, args: &[&str]) -> Value {
@@ -74,7 +78,10 @@ fn check_rule_fixture(id: &str) {
             assert!(matches!(status.as_str(), "fail" | "warn"), "{id} should be violated in its fixture, got {status}");
             assert!(findings.len() >= 3, "{id}: only {} findings", findings.len());
         } else {
-            assert!(!matches!(status.as_str(), "fail" | "warn" | "error"), "{rule} fires on the {id} fixture:\n{human}");
+            assert!(
+                !matches!(status.as_str(), "fail" | "warn" | "error"),
+                "{rule} fires on the {id} fixture:\n{human}"
+            );
         }
     }
     let expected_code = if matches!(id, "test-card-in-production" | "token-per-request") { 0 } else { 1 };
@@ -187,15 +194,20 @@ fn fingerprint_ignores_survive_line_moves() {
     let r = dir.path();
     write(r, "src/a.js", "const merchantSecret = 'GOLIVEFAKE9f8a7c6b5d4e3f2a1b0c';\n");
     let report = json_report(r, &[]);
-    let fp = results(&report).into_iter().find(|(rule, _, _)| rule == "hardcoded-credential").unwrap().2[0]
-        ["fingerprint"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let fp =
+        results(&report).into_iter().find(|(rule, _, _)| rule == "hardcoded-credential").unwrap().2[0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string();
     write(r, "src/a.js", "// moved down\n\n\n    const merchantSecret = 'GOLIVEFAKE9f8a7c6b5d4e3f2a1b0c';\n");
-    write(r, "golive.toml", &format!("[[ignore]]\nrule = \"hardcoded-credential\"\nfingerprint = \"{fp}\"\nreason = \"accepted risk\"\n"));
+    write(
+        r,
+        "golive.toml",
+        &format!("[[ignore]]\nrule = \"hardcoded-credential\"\nfingerprint = \"{fp}\"\nreason = \"accepted risk\"\n"),
+    );
     let report = json_report(r, &[]);
-    let (_, status, findings) = results(&report).into_iter().find(|(rule, _, _)| rule == "hardcoded-credential").unwrap();
+    let (_, status, findings) =
+        results(&report).into_iter().find(|(rule, _, _)| rule == "hardcoded-credential").unwrap();
     assert_eq!(status, "skip");
     assert_eq!(findings[0]["line"], 4);
     assert_eq!(findings[0]["fingerprint"], fp.as_str());
@@ -217,7 +229,8 @@ fn unreadable_paths_are_warnings() {
     write(r, "src/big.json", &format!("[{}]\n", "1,".repeat(100)));
 
     let report = json_report(r, &[]);
-    let warnings: Vec<String> = report["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_string()).collect();
+    let warnings: Vec<String> =
+        report["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_string()).collect();
     let all = warnings.join("\n");
     assert!(all.contains("src/dangling.js") && all.contains("dangling symlink"), "{all}");
     assert!(all.contains("src/big.json") && all.contains("max_file_size"), "{all}");
@@ -280,7 +293,11 @@ fn eval_mixed_precision_recall() {
         let tp = t.intersection(&f).count();
         let precision = if f.is_empty() { 1.0 } else { tp as f64 / f.len() as f64 };
         let recall = if t.is_empty() { 1.0 } else { tp as f64 / t.len() as f64 };
-        table.push_str(&format!("{rule:30} planted {:3} found {:3} precision {precision:.2} recall {recall:.2}\n", t.len(), f.len()));
+        table.push_str(&format!(
+            "{rule:30} planted {:3} found {:3} precision {precision:.2} recall {recall:.2}\n",
+            t.len(),
+            f.len()
+        ));
         for x in f.difference(&t) {
             bad.push(format!("false positive {} {}", x.0, x.1));
         }
@@ -362,7 +379,14 @@ fn demo_shop_check_fails_with_a_real_report() {
         .filter(|(_, status, _)| status == "fail" || status == "warn")
         .map(|(rule, _, _)| rule)
         .collect();
-    for rule in ["hardcoded-credential", "sandbox-url", "pan-in-log", "webhook-signature-unverified", "token-per-request", "cvv-storage"] {
+    for rule in [
+        "hardcoded-credential",
+        "sandbox-url",
+        "pan-in-log",
+        "webhook-signature-unverified",
+        "token-per-request",
+        "cvv-storage",
+    ] {
         assert!(failing.contains(rule), "{rule} not reported: {failing:?}");
     }
     for rule in ["insecure-api-url", "pan-in-source", "legacy-tls", "test-card-in-production"] {

@@ -224,42 +224,75 @@ fn boundaries_ok(bytes: &[u8], range: Range<usize>, grouped: bool) -> bool {
 
 /// Every full PAN in `text` (the masking safety net and the log-file scan use this).
 pub fn find_pans(text: &str) -> Vec<Pan> {
-    let bytes = text.as_bytes();
+    candidates(text).into_iter().filter_map(|r| validate(text, r)).collect()
+}
+
+/// Card-number candidates: runs of 13–19 digits, contiguous or with single space/dash separators
+/// (the same spans the regex `[0-9](?:[ -]?[0-9]){12,18}` finds), unvalidated.
+///
+/// Skip-scanning: a candidate is at least 13 bytes long, so only every 13th byte needs a look
+/// until one is part of a digit run; on ordinary text this reads a small fraction of the bytes.
+pub fn candidates(text: &str) -> Vec<Range<usize>> {
+    let b = text.as_bytes();
+    let n = b.len();
+    let in_run = |i: usize| {
+        b[i].is_ascii_digit()
+            || matches!(b[i], b' ' | b'-')
+                && i > 0
+                && b[i - 1].is_ascii_digit()
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+    };
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_digit()) {
+    let mut i = 12;
+    while i < n {
+        if !in_run(i) {
+            i += 13;
+            continue;
+        }
+        let mut s = i;
+        while s > 0 && in_run(s - 1) {
+            s -= 1;
+        }
+        let mut e = i + 1;
+        while e < n && in_run(e) {
+            e += 1;
+        }
+        chunk_run(b, s, e, &mut out);
+        i = e + 13;
+    }
+    out
+}
+
+/// Splits the digit run `b[s..e]` into candidates of at most 19 digits, each starting at a digit
+/// that follows a non-digit.
+fn chunk_run(b: &[u8], s: usize, e: usize, out: &mut Vec<Range<usize>>) {
+    let mut i = s;
+    while i < e {
+        if !b[i].is_ascii_digit() || (i > s && b[i - 1].is_ascii_digit()) {
             i += 1;
             continue;
         }
-        // Extend over digits and single separators between digits.
         let start = i;
         let mut end = i;
         let mut j = i;
         let mut count = 0;
-        while j < bytes.len() {
-            let b = bytes[j];
-            if b.is_ascii_digit() {
+        while j < e {
+            if b[j].is_ascii_digit() {
                 count += 1;
                 j += 1;
                 end = j;
-            } else if matches!(b, b' ' | b'-') && bytes.get(j + 1).is_some_and(u8::is_ascii_digit) && count > 0 {
-                j += 1;
+                if count == 19 {
+                    break;
+                }
             } else {
-                break;
-            }
-            if count == 19 {
-                break;
+                j += 1;
             }
         }
-        if (13..=19).contains(&count)
-            && let Some(p) = validate(text, start..end)
-        {
-            out.push(p);
+        if count >= 13 {
+            out.push(start..end);
         }
         i = end.max(i + 1);
     }
-    out
 }
 
 #[cfg(test)]
@@ -288,19 +321,45 @@ mod tests {
         for t in [
             "4111********1111",
             "411111******1111",
-            "4111111111111112",                   // Luhn fails
-            "1700000000000",                      // epoch ms
-            "1712345678901234",                   // epoch µs
-            "+1 415 555 2671",                    // phone
-            "9f8e4111111111111111ab",             // inside a hash
-            "0.4111111111111111",                 // a decimal
-            "41111111111111111111111",            // longer run
-            "0000000000000000",                   // placeholder
-            "order 12345678901234567",            // no IIN
-            "4111-1111 1111-1111",                // mixed separators
+            "4111111111111112",        // Luhn fails
+            "1700000000000",           // epoch ms
+            "1712345678901234",        // epoch µs
+            "+1 415 555 2671",         // phone
+            "9f8e4111111111111111ab",  // inside a hash
+            "0.4111111111111111",      // a decimal
+            "41111111111111111111111", // longer run
+            "0000000000000000",        // placeholder
+            "order 12345678901234567", // no IIN
+            "4111-1111 1111-1111",     // mixed separators
         ] {
             assert!(find_pans(t).is_empty(), "{t}");
         }
+    }
+
+    #[test]
+    fn candidates_match_the_regex() {
+        let re = regex::Regex::new(r"[0-9](?:[ -]?[0-9]){12,18}").unwrap();
+        let mut text = String::new();
+        let mut x: u64 = 7;
+        for _ in 0..4000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let c = match x % 7 {
+                0 => ' ',
+                1 => '-',
+                2 => 'a',
+                _ => char::from(b'0' + (x % 10) as u8),
+            };
+            text.push(c);
+        }
+        text.push_str(" 4111 1111 1111 1111 x 4539578763621486 y 1234567890123456789012345");
+        let want: Vec<_> =
+            re.find_iter(&text).map(|m| m.range()).filter(|r| text.as_bytes()[r.start].is_ascii_digit()).collect();
+        let valid = |rs: &[std::ops::Range<usize>]| {
+            rs.iter().filter_map(|r| validate(&text, r.clone())).map(|p| p.range).collect::<Vec<_>>()
+        };
+        assert_eq!(valid(&candidates(&text)), valid(&want));
     }
 
     #[test]

@@ -171,7 +171,10 @@ impl Lang {
 
     /// Whether `//` starts a comment in this language.
     pub fn slash_comments(self) -> bool {
-        matches!(self, Self::Js | Self::Php | Self::Jvm | Self::Go | Self::CSharp | Self::Rust | Self::Json | Self::Other)
+        matches!(
+            self,
+            Self::Js | Self::Php | Self::Jvm | Self::Go | Self::CSharp | Self::Rust | Self::Json | Self::Other
+        )
     }
 }
 
@@ -275,7 +278,8 @@ const LOCK_NAMES: &[&str] = &[
     "podfile.lock",
     "flake.lock",
 ];
-const DOC_NAMES: &[&str] = &["readme", "changelog", "contributing", "history", "license", "notice", "authors", "security"];
+const DOC_NAMES: &[&str] =
+    &["readme", "changelog", "contributing", "history", "license", "notice", "authors", "security"];
 const DOC_EXTS: &[&str] = &["md", "markdown", "mdx", "rst", "adoc", "asciidoc", "txt", "textile", "org", "ipynb"];
 const CONFIG_EXTS: &[&str] = &[
     "yml",
@@ -403,7 +407,8 @@ fn is_test_name(lower: &str, original: &str) -> bool {
     if stem.ends_with("_test") || stem.ends_with("_spec") || stem.starts_with("test_") || stem.starts_with("tests_") {
         return true;
     }
-    if matches!(stem, "conftest" | "setuptests" | "jest" | "test_helper" | "spec_helper" | "rails_helper" | "testcase") {
+    if matches!(stem, "conftest" | "setuptests" | "jest" | "test_helper" | "spec_helper" | "rails_helper" | "testcase")
+    {
         return true;
     }
     // FooTest.java, FooTests.cs, FooIT.java, FooTest.php, FooSpec.scala (case matters: "Latest.java" is not a test)
@@ -411,7 +416,10 @@ fn is_test_name(lower: &str, original: &str) -> bool {
     ["Test", "Tests", "IT", "Spec", "TestCase"].iter().any(|s| {
         ostem.len() > s.len()
             && ostem.ends_with(s)
-            && ostem[..ostem.len() - s.len()].chars().next_back().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && ostem[..ostem.len() - s.len()]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
     })
 }
 
@@ -455,14 +463,12 @@ fn is_minified(name: &str, ext: &str, text: &str) -> bool {
     if ext == "map" {
         return true;
     }
-    if !matches!(ext, "js" | "mjs" | "cjs" | "css" | "json" | "svg" | "html") || text.len() < 2_000 {
+    if !matches!(ext, "js" | "mjs" | "cjs" | "css" | "svg" | "html") || text.len() < 2_000 {
         return false;
     }
-    // A bundle: few, very long lines. Look at the first 64 KiB only.
-    let head = &text.as_bytes()[..text.len().min(64 * 1024)];
-    let lines = head.iter().filter(|b| **b == b'\n').count() + 1;
-    let longest = head.split(|b| *b == b'\n').map(<[u8]>::len).max().unwrap_or(0);
-    longest > 1_000 && head.len() / lines > 250
+    // A bundle: few, very long lines. The first 4 KiB of one hold at most a line break or two.
+    let head = &text.as_bytes()[..text.len().min(4 * 1024)];
+    memchr::memchr_iter(b'\n', head).take(3).count() < 3
 }
 
 /// The environment from the file name first, then the nearest directory that names one.

@@ -1,8 +1,8 @@
 //! The matcher: every static rule compiled once, and the per-file scan that runs them.
 //!
 //! Per file: classify it ([`context`](super::context)); drop the rules whose `skip` contexts,
-//! `paths`, `exclude` or `[rule.allow] paths` rule it out; make **one** ASCII-case-insensitive
-//! Aho-Corasick pass over the text for the keywords of the rules that are left (the prefilter);
+//! `paths`, `exclude` or `[rule.allow] paths` rule it out; make **one** Aho-Corasick pass over the
+//! lowercased text for the keywords of the rules that are left (the prefilter);
 //! then run, only for rules whose keywords occur, their regex (each distinct pattern at most once
 //! per file, so rules sharing a pattern share the pass) and their detector. A file in which no
 //! keyword occurs costs one Aho-Corasick pass and no regex at all.
@@ -27,6 +27,14 @@ use super::source::{FileView, KeywordHits};
 use super::suppress::{self, Inline};
 use crate::checklist::Rule;
 use crate::probe::Finding;
+
+thread_local! {
+    /// Per-thread buffer for the lowercased file, reused across files.
+    static LOWER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A detector's native candidate finder.
+type NativeFinder = fn(&str) -> Vec<Range<usize>>;
 
 /// Longest snippet shown for a finding, in characters.
 const SNIPPET_MAX: usize = 200;
@@ -53,9 +61,17 @@ pub struct CompiledRule {
 pub struct Matcher {
     rules: Vec<CompiledRule>,
     patterns: Vec<Regex>,
-    ac: Option<AhoCorasick>,
+    ac: Option<Keywords>,
     keywords: Vec<String>,
     keyword_rules: Vec<Vec<usize>>,
+    /// Keywords folded into a shorter keyword they contain (not in the automaton).
+    folded: Vec<bool>,
+    /// Automaton pattern index → keyword id.
+    ac_ids: Vec<usize>,
+    /// Keyword → id.
+    keyword_index: BTreeMap<String, usize>,
+    /// Per automaton pattern: (keyword id, offset) of keywords that may start inside its match.
+    overlaps: Vec<Vec<(usize, usize)>>,
     always: Vec<usize>,
     /// Rules that could not be compiled: (index into the rules given to [`Matcher::compile`], why).
     pub errors: Vec<(usize, String)>,
@@ -93,6 +109,10 @@ impl Matcher {
             ac: None,
             keywords: Vec::new(),
             keyword_rules: Vec::new(),
+            folded: Vec::new(),
+            ac_ids: Vec::new(),
+            keyword_index: BTreeMap::new(),
+            overlaps: Vec::new(),
             always: Vec::new(),
             errors: Vec::new(),
             origin: Vec::new(),
@@ -125,9 +145,60 @@ impl Matcher {
                 Err(e) => m.errors.push((i, e)),
             }
         }
-        if !m.keywords.is_empty() {
-            match AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).build(&m.keywords)
-            {
+        // A keyword that contains another keyword is redundant for the prefilter: wherever it
+        // occurs, the shorter one does. Fold its rules into the shorter keyword and leave it out of
+        // the automaton (a detector asking for it gets a direct search). With no keyword inside
+        // another, a non-overlapping search misses a keyword only where it starts inside the match
+        // of another one; `overlaps` lists those places, so the pass stays exact.
+        m.folded = vec![false; m.keywords.len()];
+        for k in 0..m.keywords.len() {
+            let into = (0..m.keywords.len()).find(|&j| {
+                j != k
+                    && !m.folded[j]
+                    && m.keywords[j].len() < m.keywords[k].len()
+                    && m.keywords[k].contains(m.keywords[j].as_str())
+            });
+            if let Some(j) = into {
+                let moved = std::mem::take(&mut m.keyword_rules[k]);
+                m.keyword_rules[j].extend(moved);
+                m.folded[k] = true;
+            }
+        }
+        m.ac_ids = (0..m.keywords.len()).filter(|&k| !m.folded[k]).collect();
+        m.keyword_index = keyword_ids;
+        m.overlaps = m
+            .ac_ids
+            .iter()
+            .map(|&a| {
+                let a = m.keywords[a].as_bytes();
+                let mut v = Vec::new();
+                for &b in &m.ac_ids {
+                    let bb = m.keywords[b].as_bytes();
+                    for k in 1..a.len().min(bb.len()) {
+                        if a[a.len() - k..] == bb[..k] {
+                            v.push((b, a.len() - k));
+                        }
+                    }
+                }
+                v
+            })
+            .collect();
+        if !m.ac_ids.is_empty() {
+            let patterns: Vec<&str> = m.ac_ids.iter().map(|&k| m.keywords[k].as_str()).collect();
+            // Case-sensitive over a lowercased copy of the file: ASCII case-insensitive automata
+            // cannot use the SIMD (Teddy) prefilter, which is worth far more than the copy.
+            let packed = aho_corasick::packed::Config::new()
+                .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                .builder()
+                .extend(&patterns)
+                .build();
+            let built = match packed {
+                Some(p) => Ok(Keywords::Packed(p)),
+                None => {
+                    AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&patterns).map(Keywords::Automaton)
+                }
+            };
+            match built {
                 Ok(ac) => m.ac = Some(ac),
                 Err(e) => {
                     // Keyword rules cannot run without the automaton: report each as an error.
@@ -159,7 +230,13 @@ impl Matcher {
         if !eligible.iter().any(|e| *e) {
             return FileScan::default();
         }
-        let mut hits = KeywordHits { names: &self.keywords, hit: vec![false; self.keywords.len()] };
+        let mut hits = KeywordHits {
+            names: &self.keywords,
+            ids: Some(&self.keyword_index),
+            folded: &self.folded,
+            hit: vec![false; self.keywords.len()],
+            partial: false,
+        };
         let mut triggered = vec![false; self.rules.len()];
         for &i in &self.always {
             triggered[i] = eligible[i];
@@ -168,20 +245,48 @@ impl Matcher {
             eligible[i] && (!r.keyword_ids.is_empty() || r.detector.is_some_and(|d| !d.keywords.is_empty()))
         });
         if wants_keywords && let Some(ac) = &self.ac {
-            let mut seen = 0;
-            for m in ac.find_overlapping_iter(text) {
-                let id = m.pattern().as_usize();
-                if !hits.hit[id] {
-                    hits.hit[id] = true;
-                    seen += 1;
-                    for &r in &self.keyword_rules[id] {
-                        triggered[r] |= eligible[r];
+            // Stop as soon as every eligible rule is triggered and every eligible detector has one
+            // of its keywords: the rest of the file cannot change which rules run. Keywords not
+            // seen by then are answered by a direct search (`KeywordHits::partial`).
+            let mut pending_rules = (0..self.rules.len()).filter(|&i| eligible[i] && !triggered[i]).count();
+            let mut pending_detectors: Vec<usize> = (0..self.rules.len())
+                .filter(|&i| eligible[i] && self.rules[i].detector.is_some_and(|d| !d.keywords.is_empty()))
+                .collect();
+            LOWER.with_borrow_mut(|lower| {
+                lower.clear();
+                lower.extend_from_slice(text.as_bytes());
+                lower.make_ascii_lowercase();
+                let lower = &lower[..];
+                let mut newly: Vec<usize> = Vec::with_capacity(2);
+                for (p, start, end) in ac.find_iter(lower) {
+                    newly.clear();
+                    newly.push(self.ac_ids[p]);
+                    for &(b, off) in &self.overlaps[p] {
+                        if !hits.hit[b] && lower[start + off..].starts_with(self.keywords[b].as_bytes()) {
+                            newly.push(b);
+                        }
                     }
-                    if seen == self.keywords.len() {
+                    for &id in &newly {
+                        if hits.hit[id] {
+                            continue;
+                        }
+                        hits.hit[id] = true;
+                        for &r in &self.keyword_rules[id] {
+                            if eligible[r] && !triggered[r] {
+                                triggered[r] = true;
+                                pending_rules -= 1;
+                            }
+                        }
+                        let name = &self.keywords[id];
+                        pending_detectors
+                            .retain(|&r| !self.rules[r].detector.is_some_and(|d| d.keywords.iter().any(|k| k == name)));
+                    }
+                    if pending_rules == 0 && pending_detectors.is_empty() {
+                        hits.partial = end < text.len();
                         break;
                     }
                 }
-            }
+            });
         }
         if !triggered.iter().any(|t| *t) {
             return FileScan::default();
@@ -189,14 +294,27 @@ impl Matcher {
 
         let view = FileView::with(path, text, ctx, &hits);
         let mut cache: Vec<Option<Vec<Range<usize>>>> = vec![None; self.patterns.len()];
+        let mut native: Vec<(NativeFinder, Vec<Range<usize>>)> = Vec::new();
         let mut per_rule: Vec<(usize, Vec<Detection>)> = Vec::new();
         for (i, rule) in self.rules.iter().enumerate() {
             if !triggered[i] {
                 continue;
             }
-            let matches: &[Range<usize>] = match rule.pattern {
-                Some(p) => cache[p].get_or_insert_with(|| self.patterns[p].find_iter(text).map(|m| m.range()).collect()),
-                None => &[],
+            let matches: &[Range<usize>] = match (rule.pattern, rule.detector.and_then(|d| d.finder)) {
+                (Some(p), _) => {
+                    cache[p].get_or_insert_with(|| self.patterns[p].find_iter(text).map(|m| m.range()).collect())
+                }
+                (None, Some(f)) => {
+                    let at = match native.iter().position(|(g, _)| std::ptr::fn_addr_eq(*g, f)) {
+                        Some(at) => at,
+                        None => {
+                            native.push((f, f(text)));
+                            native.len() - 1
+                        }
+                    };
+                    &native[at].1
+                }
+                (None, None) => &[],
             };
             let mut found = match rule.detector {
                 Some(d) if d.file_level || !matches.is_empty() => (d.detect)(&view, matches),
@@ -288,6 +406,26 @@ impl Matcher {
             }
         }
         out
+    }
+}
+
+/// The keyword prefilter: Aho-Corasick's packed (Teddy, SIMD) multi-literal searcher, or its
+/// automaton when Teddy is unavailable (more than 127 keywords, or no SSSE3/AVX2). Both run a
+/// non-overlapping leftmost search over the lowercased text; see `Matcher::overlaps` for why no
+/// keyword occurrence is lost.
+#[derive(Debug)]
+enum Keywords {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Keywords {
+    /// (pattern index, start, end) of each match.
+    fn find_iter<'h>(&'h self, hay: &'h [u8]) -> Box<dyn Iterator<Item = (usize, usize, usize)> + 'h> {
+        match self {
+            Self::Packed(p) => Box::new(p.find_iter(hay).map(|m| (m.pattern().as_usize(), m.start(), m.end()))),
+            Self::Automaton(a) => Box::new(a.find_iter(hay).map(|m| (m.pattern().as_usize(), m.start(), m.end()))),
+        }
     }
 }
 

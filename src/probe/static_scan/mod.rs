@@ -89,7 +89,11 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
         threads: opts.threads,
     };
     let scan_file = |rel: &str, bytes: &[u8]| {
-        let text = String::from_utf8_lossy(bytes);
+        // Valid UTF-8 (nearly every file) is borrowed; only invalid bytes cost a copy.
+        let text = match std::str::from_utf8(bytes) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(bytes),
+        };
         let scan = matcher.scan(rel, &text);
         (!scan.findings.is_empty() || !scan.warnings.is_empty()).then_some(scan)
     };
@@ -275,7 +279,10 @@ pub fn scan_text(path: &str, text: &str, rules: &[&Rule]) -> Vec<TextFinding> {
     let m = Matcher::compile(rules);
     let mut found = m.scan(path, text).findings;
     found.sort_by(|a, b| (a.rule, &a.finding).cmp(&(b.rule, &b.finding)));
-    found.into_iter().map(|f| TextFinding { rule: rules[f.rule].id.clone(), finding: f.finding, note: f.note }).collect()
+    found
+        .into_iter()
+        .map(|f| TextFinding { rule: rules[f.rule].id.clone(), finding: f.finding, note: f.note })
+        .collect()
 }
 
 /// An example a rule gets wrong.
@@ -322,8 +329,13 @@ pub fn run_examples(rule: &Rule) -> (Vec<ExampleFailure>, usize) {
         for (i, e) in list.iter().enumerate() {
             count += 1;
             let path = e.path.as_deref().unwrap_or(default_path);
-            let found: Vec<Finding> =
-                m.scan(path, &e.text).findings.into_iter().map(|f| f.finding).filter(|f| f.suppressed.is_none()).collect();
+            let found: Vec<Finding> = m
+                .scan(path, &e.text)
+                .findings
+                .into_iter()
+                .map(|f| f.finding)
+                .filter(|f| f.suppressed.is_none())
+                .collect();
             if found.is_empty() == should_match {
                 failures.push(ExampleFailure {
                     rule: rule.id.clone(),

@@ -11,8 +11,14 @@ use super::context::{self, FileContext};
 pub struct KeywordHits<'m> {
     /// Every keyword the matcher knows, lowercase, by id.
     pub(crate) names: &'m [String],
+    /// Keyword → id.
+    pub(crate) ids: Option<&'m std::collections::BTreeMap<String, usize>>,
+    /// Keywords left out of the automaton (folded into a shorter one): answered by searching.
+    pub(crate) folded: &'m [bool],
     /// `hit[id]`: whether keyword `id` occurs in the file.
     pub(crate) hit: Vec<bool>,
+    /// The pass stopped early: a keyword not marked may still occur.
+    pub(crate) partial: bool,
 }
 
 /// A file as detectors see it.
@@ -31,7 +37,14 @@ pub struct FileView<'a> {
 impl<'a> FileView<'a> {
     /// A view of `text` as the file at `path`, classified from its path and content.
     pub fn new(path: &'a str, text: &'a str) -> Self {
-        Self { path, ctx: context::classify(path, text), text, lines: OnceCell::new(), loggers: OnceCell::new(), keywords: None }
+        Self {
+            path,
+            ctx: context::classify(path, text),
+            text,
+            lines: OnceCell::new(),
+            loggers: OnceCell::new(),
+            keywords: None,
+        }
     }
 
     /// A view with a known context and the matcher's keyword hits.
@@ -44,9 +57,14 @@ impl<'a> FileView<'a> {
     /// [`Detector::keywords`](super::detectors::Detector::keywords)), else by searching.
     pub fn has_keyword(&self, k: &str) -> bool {
         if let Some(kw) = self.keywords
-            && let Some(i) = kw.names.iter().position(|n| n == k)
+            && let Some(i) = kw.ids.and_then(|m| m.get(k).copied()).or_else(|| kw.names.iter().position(|n| n == k))
         {
-            return kw.hit.get(i).copied().unwrap_or(false);
+            if kw.hit.get(i).copied().unwrap_or(false) {
+                return true;
+            }
+            if !kw.partial && !kw.folded.get(i).copied().unwrap_or(false) {
+                return false;
+            }
         }
         contains_ascii_ci(self.text, k)
     }
@@ -77,7 +95,7 @@ impl<'a> FileView<'a> {
         self.lines.get_or_init(|| {
             let mut v = Vec::with_capacity(self.text.len() / 32 + 1);
             v.push(0);
-            v.extend(memchr_iter(self.text.as_bytes()).map(|i| i + 1));
+            v.extend(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1));
             v
         })
     }
@@ -122,12 +140,11 @@ impl<'a> FileView<'a> {
     }
 }
 
-fn memchr_iter(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i)
-}
-
 /// ASCII case-insensitive substring search (`needle` lowercase).
 pub fn contains_ascii_ci(hay: &str, needle: &str) -> bool {
+    if needle.bytes().all(|b| !b.is_ascii_alphabetic()) {
+        return memchr::memmem::find(hay.as_bytes(), needle.as_bytes()).is_some();
+    }
     find_ascii_ci(hay, needle).is_some()
 }
 

@@ -132,7 +132,10 @@ mod tests {
         );
         assert_eq!(parse("/* golive:ignore pan-in-source */", "pan-in-source"), Inline::NoReason);
         assert_eq!(parse("// golive:ignore sandbox-url why", "pan-in-source"), Inline::None);
-        assert_eq!(parse("<!-- golive:ignore sandbox-url docs page -->", "sandbox-url"), Inline::Reason("docs page".into()));
+        assert_eq!(
+            parse("<!-- golive:ignore sandbox-url docs page -->", "sandbox-url"),
+            Inline::Reason("docs page".into())
+        );
     }
 
     #[test]

@@ -356,7 +356,9 @@ fn error_parts(root: &Path, err: &ignore::Error) -> (String, String) {
     match err {
         ignore::Error::WithPath { path, err } => (rel_string(root, path), err.to_string()),
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_parts(root, err),
-        ignore::Error::Partial(errs) => errs.first().map_or_else(|| (String::new(), err.to_string()), |e| error_parts(root, e)),
+        ignore::Error::Partial(errs) => {
+            errs.first().map_or_else(|| (String::new(), err.to_string()), |e| error_parts(root, e))
+        }
         other => (String::new(), other.to_string()),
     }
 }

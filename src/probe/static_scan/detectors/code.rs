@@ -125,7 +125,9 @@ pub fn code_mask(text: &str, lang: Lang) -> Vec<bool> {
                     j += 1;
                 }
                 if b[j..].starts_with(b"->") || b[j..].starts_with(b"[") && lang == Lang::Php {
-                    while j < b.len() && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'_' | b'-' | b'>' | b'[' | b']' | b'\'')) {
+                    while j < b.len()
+                        && (b[j].is_ascii_alphanumeric() || matches!(b[j], b'_' | b'-' | b'>' | b'[' | b']' | b'\''))
+                    {
                         mask[j] = true;
                         j += 1;
                     }
@@ -183,7 +185,8 @@ pub fn code_mask(text: &str, lang: Lang) -> Vec<bool> {
                 i += 1;
                 continue;
             }
-            let triple = lang == Lang::Python && b[i..].starts_with(&[c, c, c]) || lang == Lang::Jvm && b[i..].starts_with(b"\"\"\"");
+            let triple = lang == Lang::Python && b[i..].starts_with(&[c, c, c])
+                || lang == Lang::Jvm && b[i..].starts_with(b"\"\"\"");
             let prefix = prefix_before(b, i);
             let interp = match (lang, c) {
                 (Lang::Js, b'`') => Interp::Dollar,
@@ -335,17 +338,72 @@ static LOG_CALLEE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 const LOG_METHODS: &[&str] = &[
-    "log", "info", "debug", "warn", "warning", "error", "err", "trace", "fatal", "critical", "notice", "verbose",
-    "silly", "print", "println", "printf", "print_r", "write", "writeline", "exception", "emergency", "alert",
-    "infof", "debugf", "warnf", "warningf", "errorf", "fatalf", "tracef", "infow", "debugw", "warnw", "errorw",
-    "infoln", "errorln", "warnln", "debugln", "fatalln", "panicf", "panicln", "log_info", "log_error", "logf",
+    "log",
+    "info",
+    "debug",
+    "warn",
+    "warning",
+    "error",
+    "err",
+    "trace",
+    "fatal",
+    "critical",
+    "notice",
+    "verbose",
+    "silly",
+    "print",
+    "println",
+    "printf",
+    "print_r",
+    "write",
+    "writeline",
+    "exception",
+    "emergency",
+    "alert",
+    "infof",
+    "debugf",
+    "warnf",
+    "warningf",
+    "errorf",
+    "fatalf",
+    "tracef",
+    "infow",
+    "debugw",
+    "warnw",
+    "errorw",
+    "infoln",
+    "errorln",
+    "warnln",
+    "debugln",
+    "fatalln",
+    "panicf",
+    "panicln",
+    "log_info",
+    "log_error",
+    "logf",
     "logln",
 ];
 
 /// Words of a receiver that make it a logger.
 const LOGGER_WORDS: &[&str] = &[
-    "log", "logger", "logging", "slog", "logrus", "syslog", "console", "winston", "pino", "bunyan", "tracing",
-    "zap", "sugar", "logs", "monolog", "timber", "loguru", "structlog",
+    "log",
+    "logger",
+    "logging",
+    "slog",
+    "logrus",
+    "syslog",
+    "console",
+    "winston",
+    "pino",
+    "bunyan",
+    "tracing",
+    "zap",
+    "sugar",
+    "logs",
+    "monolog",
+    "timber",
+    "loguru",
+    "structlog",
 ];
 
 /// Every logging call in the file: `console.*`, `logger.*`, `log.*`, `logging.*`, `Log::*`,
@@ -374,29 +432,30 @@ pub fn log_calls_in<'a>(view: &FileView<'a>, within: Range<usize>) -> Vec<LogCal
         if is_comment_line(line, lang) {
             continue;
         }
-        let (is_log, open) = if let (Some(recv), Some(method), Some(open)) = (c.name("recv"), c.name("method"), c.name("open"))
-        {
-            (is_logger(recv.as_str(), method.as_str(), view.logger_names()), shift(open))
-        } else if let (Some(func), Some(open)) = (c.name("func"), c.name("fopen")) {
-            let func = shift(func);
-            let prev = text[..func.0].trim_end().as_bytes().last().copied();
-            // `obj.print(` is a method (handled above); `def print(` and `function log(` are definitions.
-            let before = text[line_range.start.min(func.0)..func.0].trim_end();
-            let defn = ["def", "function", "fn", "func", "void", "public", "private"].iter().any(|d| before.ends_with(d));
-            let bare_ok = !matches!(prev, Some(b'.' | b'>' | b':' | b'$')) && !defn;
-            let bang_macro = c.name("fbang").is_some();
-            let name = func.2;
-            let ok = bare_ok
-                && match name {
-                    "info" | "warn" | "error" | "trace" => bang_macro,
-                    "debug" => bang_macro || lang == Lang::Js,
-                    "eprintln" | "eprint" | "dbg" => bang_macro,
-                    _ => true,
-                };
-            (ok, shift(open))
-        } else {
-            continue;
-        };
+        let (is_log, open) =
+            if let (Some(recv), Some(method), Some(open)) = (c.name("recv"), c.name("method"), c.name("open")) {
+                (is_logger(recv.as_str(), method.as_str(), view.logger_names()), shift(open))
+            } else if let (Some(func), Some(open)) = (c.name("func"), c.name("fopen")) {
+                let func = shift(func);
+                let prev = text[..func.0].trim_end().as_bytes().last().copied();
+                // `obj.print(` is a method (handled above); `def print(` and `function log(` are definitions.
+                let before = text[line_range.start.min(func.0)..func.0].trim_end();
+                let defn =
+                    ["def", "function", "fn", "func", "void", "public", "private"].iter().any(|d| before.ends_with(d));
+                let bare_ok = !matches!(prev, Some(b'.' | b'>' | b':' | b'$')) && !defn;
+                let bang_macro = c.name("fbang").is_some();
+                let name = func.2;
+                let ok = bare_ok
+                    && match name {
+                        "info" | "warn" | "error" | "trace" => bang_macro,
+                        "debug" => bang_macro || lang == Lang::Js,
+                        "eprintln" | "eprint" | "dbg" => bang_macro,
+                        _ => true,
+                    };
+                (ok, shift(open))
+            } else {
+                continue;
+            };
         if !is_log {
             continue;
         }
@@ -501,7 +560,10 @@ pub fn block_end(view: &FileView<'_>, header: usize) -> usize {
     let mut last = header;
     let mut i = header + 1;
     // Allman braces: the `{` on its own line belongs to the header; multi-line headers too.
-    while i < total && (view.line(i).trim() == "{" || view.line(i).trim().is_empty()) && indent(view.line(i)) <= hind + 1 {
+    while i < total
+        && (view.line(i).trim() == "{" || view.line(i).trim().is_empty())
+        && indent(view.line(i)) <= hind + 1
+    {
         if view.line(i).trim() == "{" {
             last = i;
         }
@@ -556,7 +618,8 @@ pub fn enclosing_call(view: &FileView<'_>, pos: usize) -> Option<(Range<usize>, 
             b'{' if depth == 0 => {
                 // A block (function body, `if (…) {`) ends the search; an object literal does not.
                 let before = window[..i].trim_end();
-                if before.ends_with("=>") || before.ends_with(')') || before.ends_with("else") || before.ends_with("do") {
+                if before.ends_with("=>") || before.ends_with(')') || before.ends_with("else") || before.ends_with("do")
+                {
                     return None;
                 }
             }
@@ -595,13 +658,14 @@ pub fn chain_at(text: &str, pos: usize) -> Range<usize> {
     // Leftwards over connectors and segments.
     loop {
         let mut i = s;
-        let conn = if i >= 2 && &b[i - 2..i] == b"->" || i >= 2 && &b[i - 2..i] == b"?." || i >= 2 && &b[i - 2..i] == b"::" {
-            2
-        } else if i >= 1 && b[i - 1] == b'.' {
-            1
-        } else {
-            0
-        };
+        let conn =
+            if i >= 2 && &b[i - 2..i] == b"->" || i >= 2 && &b[i - 2..i] == b"?." || i >= 2 && &b[i - 2..i] == b"::" {
+                2
+            } else if i >= 1 && b[i - 1] == b'.' {
+                1
+            } else {
+                0
+            };
         if conn == 0 {
             // ['key'] / ["key"] / [:key] subscripts end with `]` before an identifier? No: they follow it.
             break;
@@ -633,7 +697,9 @@ pub fn chain_at(text: &str, pos: usize) -> Range<usize> {
     // Rightwards over connectors, segments, empty calls (`getCard().getNumber()`) and literal subscripts.
     loop {
         let rest = &text[e..];
-        if rest.starts_with("()") && (rest[2..].starts_with('.') || rest[2..].starts_with("->") || rest[2..].starts_with("?.")) {
+        if rest.starts_with("()")
+            && (rest[2..].starts_with('.') || rest[2..].starts_with("->") || rest[2..].starts_with("?."))
+        {
             e += 2;
             continue;
         }
@@ -712,7 +778,10 @@ pub fn assigned_key(line: &str, pos: usize, lang: Lang) -> Option<&str> {
         // PHP define('KEY', 'value') / Java put("key", "value") / Go map literals: a quoted key then a comma.
         let op = mask[i]
             && (c == b'=' && b.get(i + 1) != Some(&b'=') && (i == 0 || !matches!(b[i - 1], b'=' | b'!' | b'<' | b'>'))
-                || c == b':' && b.get(i + 1) != Some(&b'/') && b.get(i + 1) != Some(&b':') && (i == 0 || b[i - 1] != b':')
+                || c == b':'
+                    && b.get(i + 1) != Some(&b'/')
+                    && b.get(i + 1) != Some(&b':')
+                    && (i == 0 || b[i - 1] != b':')
                 || c == b'>' && i > 0 && b[i - 1] == b'=');
         let comma_key = c == b',' && mask[i] && line[..i].trim_end().ends_with(['\'', '"']);
         if op || comma_key {
@@ -750,7 +819,9 @@ pub fn section_env(view: &FileView<'_>, n: usize) -> Option<Env> {
         if lang == Lang::Yaml && (t == "---" || t.starts_with("--- ")) {
             return None;
         }
-        if lang == Lang::Yaml && (t.contains("on-profile:") || t.starts_with("profiles:") || t.contains("spring.profiles:")) {
+        if lang == Lang::Yaml
+            && (t.contains("on-profile:") || t.starts_with("profiles:") || t.contains("spring.profiles:"))
+        {
             let v = t.rsplit(':').next().unwrap_or_default();
             if let Some(env) = env_of_words(&words(v)) {
                 return Some(env);
@@ -832,7 +903,8 @@ mod tests {
         let v = FileView::new("a.js", src);
         assert_eq!(enclosing_function(&v, 2), Some((1, 4)));
         assert_eq!(enclosing_function(&v, 5), None);
-        let py = "class C:\n    def pay(self):\n        x = 1\n        return x\n\n    def other(self):\n        pass\n";
+        let py =
+            "class C:\n    def pay(self):\n        x = 1\n        return x\n\n    def other(self):\n        pass\n";
         let v = FileView::new("a.py", py);
         assert_eq!(enclosing_function(&v, 2), Some((1, 3)));
     }

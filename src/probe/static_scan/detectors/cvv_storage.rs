@@ -22,19 +22,111 @@ use super::{Detection, Detector, FileView};
 use crate::probe::static_scan::context::Lang;
 
 /// The detector.
-pub(crate) const DETECTOR: Detector = Detector { name: "cvv-storage", file_level: false, keywords: &[], detect };
+pub(crate) const DETECTOR: Detector =
+    Detector { name: "cvv-storage", file_level: false, keywords: &[], finder: None, detect };
 
 /// Words that make a CVV identifier something other than the value.
 const NOT_VALUE: &[&str] = &[
-    "result", "results", "check", "checks", "checked", "verified", "match", "matched", "status", "response", "resp",
-    "valid", "validation", "validate", "validator", "present", "provided", "required", "length", "len", "enabled",
-    "policy", "mode", "error", "errors", "regex", "pattern", "label", "placeholder", "hint", "mask", "masked", "input",
-    "field", "focus", "blur", "visible", "show", "hide", "ref", "element", "el", "container", "frame", "iframe",
-    "icon", "tooltip", "message", "msg", "supported", "optional", "rule", "rules", "type", "max", "min", "size",
-    "format", "token", "code_check", "indicator", "outcome", "failed", "failure", "help", "text", "title", "id",
-    "selector", "style", "class", "container", "wrapper", "listener", "handler", "on", "is", "has", "should",
-    "requires", "ask", "prompt", "change", "changed", "state", "display", "span", "div", "props", "test",
-    "passed", "pass", "ok", "success", "succeeded", "flag", "matches", "performed", "supplied", "entered",
+    "result",
+    "results",
+    "check",
+    "checks",
+    "checked",
+    "verified",
+    "match",
+    "matched",
+    "status",
+    "response",
+    "resp",
+    "valid",
+    "validation",
+    "validate",
+    "validator",
+    "present",
+    "provided",
+    "required",
+    "length",
+    "len",
+    "enabled",
+    "policy",
+    "mode",
+    "error",
+    "errors",
+    "regex",
+    "pattern",
+    "label",
+    "placeholder",
+    "hint",
+    "mask",
+    "masked",
+    "input",
+    "field",
+    "focus",
+    "blur",
+    "visible",
+    "show",
+    "hide",
+    "ref",
+    "element",
+    "el",
+    "container",
+    "frame",
+    "iframe",
+    "icon",
+    "tooltip",
+    "message",
+    "msg",
+    "supported",
+    "optional",
+    "rule",
+    "rules",
+    "type",
+    "max",
+    "min",
+    "size",
+    "format",
+    "token",
+    "code_check",
+    "indicator",
+    "outcome",
+    "failed",
+    "failure",
+    "help",
+    "text",
+    "title",
+    "id",
+    "selector",
+    "style",
+    "class",
+    "container",
+    "wrapper",
+    "listener",
+    "handler",
+    "on",
+    "is",
+    "has",
+    "should",
+    "requires",
+    "ask",
+    "prompt",
+    "change",
+    "changed",
+    "state",
+    "display",
+    "span",
+    "div",
+    "props",
+    "test",
+    "passed",
+    "pass",
+    "ok",
+    "success",
+    "succeeded",
+    "flag",
+    "matches",
+    "performed",
+    "supplied",
+    "entered",
 ];
 
 static SQL_WRITE: LazyLock<Regex> = LazyLock::new(|| {
@@ -65,10 +157,52 @@ static STORE_CALL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Receivers that send the CVV to the payment service instead of storing it.
 const OUTBOUND: &[&str] = &[
-    "api", "client", "http", "https", "axios", "fetch", "request", "requests", "exirom", "gateway", "stripe", "sdk",
-    "adyen", "braintree", "psp", "got", "superagent", "httpx", "guzzle", "curl", "resttemplate", "webclient", "faraday",
-    "processor", "charge", "form", "formdata", "params", "searchparams", "headers", "errors", "validator", "schema",
-    "yup", "joi", "zod", "url", "body", "payload", "map", "object", "json", "dict", "hash", "result", "builder",
+    "api",
+    "client",
+    "http",
+    "https",
+    "axios",
+    "fetch",
+    "request",
+    "requests",
+    "exirom",
+    "gateway",
+    "stripe",
+    "sdk",
+    "adyen",
+    "braintree",
+    "psp",
+    "got",
+    "superagent",
+    "httpx",
+    "guzzle",
+    "curl",
+    "resttemplate",
+    "webclient",
+    "faraday",
+    "processor",
+    "charge",
+    "form",
+    "formdata",
+    "params",
+    "searchparams",
+    "headers",
+    "errors",
+    "validator",
+    "schema",
+    "yup",
+    "joi",
+    "zod",
+    "url",
+    "body",
+    "payload",
+    "map",
+    "object",
+    "json",
+    "dict",
+    "hash",
+    "result",
+    "builder",
 ];
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
@@ -121,7 +255,8 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
     }
     // ORM field declarations and migrations, on the line or in the annotation above.
     let prev = if n > 0 { view.line(n - 1) } else { "" };
-    let boolean = ["Boolean", "boolean", "bool", "BOOLEAN", "BooleanField", "TINYINT(1)"].iter().any(|b| line.contains(b));
+    let boolean =
+        ["Boolean", "boolean", "bool", "BOOLEAN", "BooleanField", "TINYINT(1)"].iter().any(|b| line.contains(b));
     if !boolean && (ORM_FIELD.is_match(line) || prev.trim_start().starts_with(['@', '[']) && ORM_FIELD.is_match(prev)) {
         return Some("CVV field in a database model or migration");
     }
@@ -137,7 +272,10 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
         return Some("CVV field in a database model or migration");
     }
     // Session storage.
-    if (lower.contains("$_session") || lower.contains("session[") || lower.contains("session.") || lower.contains("session->"))
+    if (lower.contains("$_session")
+        || lower.contains("session[")
+        || lower.contains("session.")
+        || lower.contains("session->"))
         && assigned_on_line(line, id.end - lr.start)
     {
         return Some("CVV written to a session, cache or file");
@@ -172,7 +310,10 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
 /// `cvv = null`, `delete card.cvv`, `unset($x['cvv'])`, `del d['cvv']`, `.pop('cvv')`, `omit`.
 fn scrubbed(line: &str, after_ident: usize) -> bool {
     let l = line.to_ascii_lowercase();
-    if ["delete ", "unset(", "del ", ".pop(", "omit(", ".except(", "remove(", ".without(", "exclude"].iter().any(|k| l.contains(k)) {
+    if ["delete ", "unset(", "del ", ".pop(", "omit(", ".except(", "remove(", ".without(", "exclude"]
+        .iter()
+        .any(|k| l.contains(k))
+    {
         return true;
     }
     let rest = line[after_ident.min(line.len())..].trim_start_matches(['\'', '"', ']', ' ']);
@@ -211,7 +352,10 @@ fn is_store_call(callee: &str) -> bool {
     }
     if parts.is_empty() {
         // Bare functions: file_put_contents(…), fwrite(…); `new`/`set` alone are too vague.
-        return matches!(method.to_ascii_lowercase().as_str(), "file_put_contents" | "fwrite" | "fputs" | "writefilesync" | "appendfilesync");
+        return matches!(
+            method.to_ascii_lowercase().as_str(),
+            "file_put_contents" | "fwrite" | "fputs" | "writefilesync" | "appendfilesync"
+        );
     }
     let recv_words: Vec<String> = parts.iter().flat_map(|p| words(p)).collect();
     !recv_words.iter().any(|w| OUTBOUND.contains(&w.as_str()))
@@ -235,7 +379,8 @@ fn object_of(chain: &str) -> Option<&str> {
     let obj = chain[..cut].trim_end_matches('-');
     let obj = obj.rsplit(['.', '>']).next().unwrap_or(obj);
     let obj = obj.trim_start_matches(['$', '@']);
-    (!obj.is_empty() && !matches!(obj, "this" | "self" | "req" | "request" | "params" | "body" | "input" | "form")).then_some(obj)
+    (!obj.is_empty() && !matches!(obj, "this" | "self" | "req" | "request" | "params" | "body" | "input" | "form"))
+        .then_some(obj)
 }
 
 /// Whether the object is saved within the next 8 lines (`card.save()`, `$card->save()`,
@@ -247,7 +392,9 @@ fn saved_after(view: &FileView<'_>, n: usize, obj: &str) -> bool {
         let mask = code_mask(l, view.ctx.lang);
         let lower = l.to_ascii_lowercase();
         let direct = [".save", "->save", ".persist", ".commit", ".store("].iter().any(|s| {
-            lower.find(&format!("{}{s}", obj.to_ascii_lowercase())).is_some_and(|p| mask.get(p).copied().unwrap_or(true))
+            lower
+                .find(&format!("{}{s}", obj.to_ascii_lowercase()))
+                .is_some_and(|p| mask.get(p).copied().unwrap_or(true))
         });
         let via = ["save(", "persist(", "add(", "insert(", "store(", "merge("].iter().any(|s| lower.contains(s))
             && l.contains(obj);

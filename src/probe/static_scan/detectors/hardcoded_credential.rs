@@ -33,42 +33,254 @@ use crate::probe::static_scan::mask::Sensitive;
 
 /// The detector.
 pub(crate) const DETECTOR: Detector =
-    Detector { name: "hardcoded-credential", file_level: false, keywords: &[], detect };
+    Detector { name: "hardcoded-credential", file_level: false, keywords: &[], finder: None, detect };
 
 /// Words a key must contain (one of them) to name a credential.
-const SECRET_WORDS: &[&str] = &["secret", "password", "passwd", "pwd", "pass", "token", "apikey", "credential", "credentials"];
+const SECRET_WORDS: &[&str] =
+    &["secret", "password", "passwd", "pwd", "pass", "token", "apikey", "credential", "credentials"];
 /// Pairs of words that name a credential together (`api key`, `merchant key`, `private key`…).
-const KEY_QUALIFIERS: &[&str] =
-    &["api", "merchant", "private", "access", "secret", "signing", "auth", "encryption", "hmac", "master", "app", "exirom"];
+const KEY_QUALIFIERS: &[&str] = &[
+    "api",
+    "merchant",
+    "private",
+    "access",
+    "secret",
+    "signing",
+    "auth",
+    "encryption",
+    "hmac",
+    "master",
+    "app",
+    "exirom",
+];
 /// Words that make a key name something else than the credential itself.
 const NOT_SECRET_WORDS: &[&str] = &[
-    "public", "publishable", "pub", "id", "ids", "name", "names", "type", "url", "uri", "endpoint", "path", "file",
-    "dir", "header", "field", "param", "length", "len", "size", "min", "max", "count", "env", "var", "variable",
-    "prefix", "suffix", "expiry", "expires", "expiration", "exp", "ttl", "timeout", "lifetime", "age", "at", "time",
-    "date", "policy", "label", "placeholder", "hint", "description", "desc", "regex", "pattern", "format", "rotation",
-    "version", "hash", "hashed", "digest", "reset", "confirm", "confirmation", "forgot", "change", "changed",
-    "required", "strength", "input", "form", "error", "errors", "message", "msg", "text", "title", "column", "cache",
-    "cached", "store", "storage", "provider", "manager", "service", "csrf", "xsrf", "nonce", "idempotency", "state",
-    "status", "valid", "validate", "validation", "enabled", "mode", "kind", "ref", "arn", "kms", "index", "sort",
-    "primary", "foreign", "unique", "cursor", "page", "next", "i18n", "translation", "locale", "lang", "location",
-    "count", "limit", "key_id", "keyid", "class", "method", "algorithm", "alg", "scope", "scopes", "audience",
-    "issuer", "template", "mask", "masked", "last4", "fingerprint", "show", "visible", "toggle", "icon", "button",
-    "link", "route", "handler", "request", "response", "res", "req", "resp", "result", "callback", "event", "events",
-    "entropy", "generator", "generate", "check", "verify", "compare", "is", "has", "get", "fetch", "load", "read",
-    "parse", "encode", "decode", "encrypt", "decrypt", "sign", "refresh_url", "policies", "rules",
+    "public",
+    "publishable",
+    "pub",
+    "id",
+    "ids",
+    "name",
+    "names",
+    "type",
+    "url",
+    "uri",
+    "endpoint",
+    "path",
+    "file",
+    "dir",
+    "header",
+    "field",
+    "param",
+    "length",
+    "len",
+    "size",
+    "min",
+    "max",
+    "count",
+    "env",
+    "var",
+    "variable",
+    "prefix",
+    "suffix",
+    "expiry",
+    "expires",
+    "expiration",
+    "exp",
+    "ttl",
+    "timeout",
+    "lifetime",
+    "age",
+    "at",
+    "time",
+    "date",
+    "policy",
+    "label",
+    "placeholder",
+    "hint",
+    "description",
+    "desc",
+    "regex",
+    "pattern",
+    "format",
+    "rotation",
+    "version",
+    "hash",
+    "hashed",
+    "digest",
+    "reset",
+    "confirm",
+    "confirmation",
+    "forgot",
+    "change",
+    "changed",
+    "required",
+    "strength",
+    "input",
+    "form",
+    "error",
+    "errors",
+    "message",
+    "msg",
+    "text",
+    "title",
+    "column",
+    "cache",
+    "cached",
+    "store",
+    "storage",
+    "provider",
+    "manager",
+    "service",
+    "csrf",
+    "xsrf",
+    "nonce",
+    "idempotency",
+    "state",
+    "status",
+    "valid",
+    "validate",
+    "validation",
+    "enabled",
+    "mode",
+    "kind",
+    "ref",
+    "arn",
+    "kms",
+    "index",
+    "sort",
+    "primary",
+    "foreign",
+    "unique",
+    "cursor",
+    "page",
+    "next",
+    "i18n",
+    "translation",
+    "locale",
+    "lang",
+    "location",
+    "count",
+    "limit",
+    "key_id",
+    "keyid",
+    "class",
+    "method",
+    "algorithm",
+    "alg",
+    "scope",
+    "scopes",
+    "audience",
+    "issuer",
+    "template",
+    "mask",
+    "masked",
+    "last4",
+    "fingerprint",
+    "show",
+    "visible",
+    "toggle",
+    "icon",
+    "button",
+    "link",
+    "route",
+    "handler",
+    "request",
+    "response",
+    "res",
+    "req",
+    "resp",
+    "result",
+    "callback",
+    "event",
+    "events",
+    "entropy",
+    "generator",
+    "generate",
+    "check",
+    "verify",
+    "compare",
+    "is",
+    "has",
+    "get",
+    "fetch",
+    "load",
+    "read",
+    "parse",
+    "encode",
+    "decode",
+    "encrypt",
+    "decrypt",
+    "sign",
+    "refresh_url",
+    "policies",
+    "rules",
 ];
 const PLACEHOLDERS: &[&str] = &[
-    "changeme", "change_me", "change-me", "changeit", "replaceme", "replace_me", "replace-me", "xxx", "***", "...",
-    "…", "example", "sample", "placeholder", "todo", "tbd", "fixme", "redacted", "insert", "enter_", "enter-",
-    "your", "<", ">", "dummy", "foobar", "qwerty", "abc123", "123456", "password", "secret", "notasecret",
-    "not_a_secret", "not-a-secret", "none", "null", "undefined", "empty", "default", "sandbox_key", "put_",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "replaceme",
+    "replace_me",
+    "replace-me",
+    "xxx",
+    "***",
+    "...",
+    "…",
+    "example",
+    "sample",
+    "placeholder",
+    "todo",
+    "tbd",
+    "fixme",
+    "redacted",
+    "insert",
+    "enter_",
+    "enter-",
+    "your",
+    "<",
+    ">",
+    "dummy",
+    "foobar",
+    "qwerty",
+    "abc123",
+    "123456",
+    "password",
+    "secret",
+    "notasecret",
+    "not_a_secret",
+    "not-a-secret",
+    "none",
+    "null",
+    "undefined",
+    "empty",
+    "default",
+    "sandbox_key",
+    "put_",
 ];
 const FAKE_WORDS: &[&str] = &[
-    "golivefake", "fake", "dummy", "mock", "test", "testing", "example", "sample", "fixture", "stub", "xxx", "foo",
-    "bar", "local", "dev", "placeholder", "demo",
+    "golivefake",
+    "fake",
+    "dummy",
+    "mock",
+    "test",
+    "testing",
+    "example",
+    "sample",
+    "fixture",
+    "stub",
+    "xxx",
+    "foo",
+    "bar",
+    "local",
+    "dev",
+    "placeholder",
+    "demo",
 ];
 /// Whole words (split on `-_.`) that make a value a placeholder anywhere.
-const PLACEHOLDER_WORDS: &[&str] = &["test", "dev", "local", "fake", "dummy", "mock", "example", "sample", "demo", "default"];
+const PLACEHOLDER_WORDS: &[&str] =
+    &["test", "dev", "local", "fake", "dummy", "mock", "example", "sample", "demo", "default"];
 
 static FORMATS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -85,12 +297,12 @@ static FORMATS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static JWT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}").expect("a literal regex that is tested")
+    Regex::new(r"^eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{16,}")
+        .expect("a literal regex that is tested")
 });
 
-static BEARER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?i:bearer)\s+([A-Za-z0-9._~+/=-]{20,})").expect("a literal regex that is tested")
-});
+static BEARER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?i:bearer)\s+([A-Za-z0-9._~+/=-]{20,})").expect("a literal regex that is tested"));
 
 static ENV_FALLBACK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -122,8 +334,9 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
             if fake_ctx { None } else { bearer(text, h.start) }
         } else if let Some(m) = FORMATS.find(rest) {
             let v = &text[h.start..h.start + m.end()];
-            (!v.to_ascii_lowercase().contains("example") && !(fake_ctx && has_fake_marker(v)))
-                .then(|| Detection::sensitive(h.start..h.start + m.end(), h.start..h.start + m.end(), Sensitive::Secret))
+            (!v.to_ascii_lowercase().contains("example") && !(fake_ctx && has_fake_marker(v))).then(|| {
+                Detection::sensitive(h.start..h.start + m.end(), h.start..h.start + m.end(), Sensitive::Secret)
+            })
         } else {
             assignment(view, h.clone(), fake_ctx)
         };
@@ -140,7 +353,8 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
 /// A PEM private key block with a real body (not `...` or a placeholder).
 fn pem(view: &FileView<'_>, start: usize) -> Option<Detection> {
     let text = view.text;
-    let header_end = text[start..].find("-----").and_then(|i| text[start + i + 5..].find("-----").map(|j| start + i + 5 + j + 5))?;
+    let header_end =
+        text[start..].find("-----").and_then(|i| text[start + i + 5..].find("-----").map(|j| start + i + 5 + j + 5))?;
     let body_start = header_end;
     let window = &text[body_start..(body_start + 400).min(text.len())];
     let window = &window[..floor(window, window.len())];
@@ -223,6 +437,12 @@ fn assignment(view: &FileView<'_>, hit: Range<usize>, fake_ctx: bool) -> Option<
     }
     let key = text[ks..ke].trim_end_matches(['.', '-']);
     let ke = ks + key.len();
+    // Cheap first: an assignment operator (or XML/ENV form) must follow the key.
+    let after = text[ke..].trim_start_matches(['"', '\'', '`', ']', ' ', '\t']);
+    let env_form = matches!(view.ctx.lang, Lang::Shell | Lang::Other | Lang::KeyValue);
+    if !after.starts_with(['=', ':', ',', '(', '>']) && !after.starts_with("value=") && !env_form {
+        return None;
+    }
     let strength = key_strength(key)?;
     let line_no = view.line_of(hit.start);
     let lr = view.line_range(line_no);
@@ -304,11 +524,17 @@ fn value_after(
         2
     } else if rest.starts_with('=') || rest.starts_with(':') && !rest.starts_with("::") {
         1
-    } else if rest.starts_with(',') && (line[..kend].ends_with(['"', '\'']) || b.get(kend).is_some_and(|c| matches!(c, b'"' | b'\''))) {
+    } else if rest.starts_with(',')
+        && (line[..kend].ends_with(['"', '\'']) || b.get(kend).is_some_and(|c| matches!(c, b'"' | b'\'')))
+    {
         1
     } else if rest.starts_with('(') && setter_like(&line[..kend]) {
         1
-    } else if config && i > kend && !rest.is_empty() && (line.trim_start().starts_with("ENV ") || line.trim_start().starts_with("ARG ")) {
+    } else if config
+        && i > kend
+        && !rest.is_empty()
+        && (line.trim_start().starts_with("ENV ") || line.trim_start().starts_with("ARG "))
+    {
         0
     } else {
         return None;
@@ -321,7 +547,9 @@ fn value_after(
     if !config && rest.starts_with(':') {
         let after = &line[j..];
         if let Some(eq) = after.find('=')
-            && after[..eq].bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b' ' | b'[' | b']' | b'<' | b'>' | b'.' | b'|' | b'?'))
+            && after[..eq].bytes().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'_' | b' ' | b'[' | b']' | b'<' | b'>' | b'.' | b'|' | b'?')
+            })
             && !after[eq..].starts_with("==")
             && !after[eq..].starts_with("=>")
         {
@@ -341,7 +569,9 @@ fn value_after(
     // Python/C# string prefixes.
     let (skip, q) = match first {
         b'"' | b'\'' | b'`' => (0, Some(first)),
-        b'b' | b'r' | b'u' | b'f' | b'@' if rest.len() > 1 && matches!(rest.as_bytes()[1], b'"' | b'\'') => (1, Some(rest.as_bytes()[1])),
+        b'b' | b'r' | b'u' | b'f' | b'@' if rest.len() > 1 && matches!(rest.as_bytes()[1], b'"' | b'\'') => {
+            (1, Some(rest.as_bytes()[1]))
+        }
         _ => (0, None),
     };
     if let Some(q) = q {
@@ -358,7 +588,11 @@ fn value_after(
         return None;
     }
     // Unquoted: to whitespace, comment, or a delimiter.
-    let stop: &[char] = if key_in_string { &[';', '&', '"', '\'', ' ', '\t', ',', ')'] } else { &[' ', '\t', '#', ';', ',', '}', '"', '\''] };
+    let stop: &[char] = if key_in_string {
+        &[';', '&', '"', '\'', ' ', '\t', ',', ')']
+    } else {
+        &[' ', '\t', '#', ';', ',', '}', '"', '\'']
+    };
     let end = rest.find(stop).unwrap_or(rest.len());
     let s = line_start + vstart;
     (end > 0).then_some((s..s + end, false))
@@ -369,7 +603,8 @@ fn setter_like(before_paren: &str) -> bool {
     let ident_start = before_paren.rfind(|c: char| !(code::is_ident_byte(c as u8))).map_or(0, |p| p + 1);
     let ident = &before_paren[ident_start..];
     let w = words(ident);
-    w.first().is_some_and(|f| matches!(f.as_str(), "set" | "with" | "use")) || before_paren[..ident_start].ends_with('.')
+    w.first().is_some_and(|f| matches!(f.as_str(), "set" | "with" | "use"))
+        || before_paren[..ident_start].ends_with('.')
 }
 
 /// Whether a value is plausibly a real credential for a key of this strength.
@@ -432,7 +667,10 @@ fn is_reference(v: &str) -> bool {
         || t.starts_with("os.environ")
         || t.starts_with("settings.")
         || (t.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_') && t.contains('_'))
-        || matches!(t.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "required" | "optional")
+        || matches!(
+            t.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "required" | "optional"
+        )
 }
 
 /// Several character classes, or long with high entropy. `strict` (bare `token`): both.

@@ -17,10 +17,21 @@ use super::code::{code_mask, is_comment_line};
 use super::{Detection, Detector, FileView};
 
 /// The detector.
-pub(crate) const DETECTOR: Detector = Detector { name: "legacy-tls", file_level: false, keywords: &[], detect };
+pub(crate) const DETECTOR: Detector =
+    Detector { name: "legacy-tls", file_level: false, keywords: &[], finder: None, detect };
 
-const DISABLE_WORDS: &[&str] =
-    &["disabled", "disable", "exclude", "blacklist", "denylist", "forbid", "unsupported", "op_no_", "no_tlsv", "no_sslv"];
+const DISABLE_WORDS: &[&str] = &[
+    "disabled",
+    "disable",
+    "exclude",
+    "blacklist",
+    "denylist",
+    "forbid",
+    "unsupported",
+    "op_no_",
+    "no_tlsv",
+    "no_sslv",
+];
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     let mut out: Vec<Detection> = Vec::new();
@@ -69,8 +80,10 @@ fn enables_legacy(token: &str) -> bool {
     }
     if let Some(rest) = t.strip_prefix("sslprotocol") {
         let toks: Vec<&str> = rest.split_whitespace().collect();
-        let explicit =
-            toks.iter().any(|p| matches!(p.trim_start_matches('+'), "tlsv1" | "tlsv1.0" | "tlsv1.1" | "sslv3" | "sslv2") && !p.starts_with('-'));
+        let explicit = toks.iter().any(|p| {
+            matches!(p.trim_start_matches('+'), "tlsv1" | "tlsv1.0" | "tlsv1.1" | "sslv3" | "sslv2")
+                && !p.starts_with('-')
+        });
         let all = toks.iter().any(|p| *p == "all" || *p == "+all")
             && !(toks.contains(&"-tlsv1") && toks.contains(&"-tlsv1.1"));
         return explicit || all;
@@ -94,7 +107,8 @@ fn enables_legacy(token: &str) -> bool {
         .min()
         .or_else(|| {
             // min_tls_version = "1.0" / ssl-min-ver TLSv1.0
-            t.rfind('1').filter(|_| t.contains("tls_version") || t.contains("tlsversion") || t.contains("tls-version"))
+            t.rfind('1')
+                .filter(|_| t.contains("tls_version") || t.contains("tlsversion") || t.contains("tls-version"))
                 .map(|i| i + 1)
         });
     let Some(at) = at else {
@@ -107,10 +121,14 @@ fn enables_legacy(token: &str) -> bool {
 /// Whether the token disables the version rather than enabling it.
 fn negated(line: &str, pos: usize, token: &str) -> bool {
     let before = &line[..pos];
-    if before.ends_with(['-', '!']) || before.to_ascii_lowercase().ends_with("no-") || before.to_ascii_lowercase().ends_with("no_") {
+    if before.ends_with(['-', '!'])
+        || before.to_ascii_lowercase().ends_with("no-")
+        || before.to_ascii_lowercase().ends_with("no_")
+    {
         return true;
     }
-    if token.to_ascii_lowercase().starts_with("ssl_protocols") || token.to_ascii_lowercase().starts_with("sslprotocol") {
+    if token.to_ascii_lowercase().starts_with("ssl_protocols") || token.to_ascii_lowercase().starts_with("sslprotocol")
+    {
         return false;
     }
     let lower = line.to_ascii_lowercase();
@@ -125,15 +143,30 @@ fn in_comparison_or_table(line: &str, pos: usize, len: usize) -> bool {
     }
     let before = line[..pos].trim_end();
     let after = line[(pos + len).min(line.len())..].trim_start();
-    let cmp = |s: &str| s.ends_with("==") || s.ends_with("!=") || s.ends_with('<') || s.ends_with('>') || s.ends_with("<=") || s.ends_with(">=") || s.ends_with("===") || s.ends_with("!==");
+    let cmp = |s: &str| {
+        s.ends_with("==")
+            || s.ends_with("!=")
+            || s.ends_with('<')
+            || s.ends_with('>')
+            || s.ends_with("<=")
+            || s.ends_with(">=")
+            || s.ends_with("===")
+            || s.ends_with("!==")
+    };
     if cmp(before) && !before.ends_with("=>") && !before.ends_with("->") {
         return true;
     }
-    if after.starts_with("==") || after.starts_with("!=") || after.starts_with('<') || after.starts_with(">=") || after.starts_with("> ") {
+    if after.starts_with("==")
+        || after.starts_with("!=")
+        || after.starts_with('<')
+        || after.starts_with(">=")
+        || after.starts_with("> ")
+    {
         return true;
     }
     // A version-name table: the token is a key whose value is a string.
-    after.starts_with(':') && after[1..].trim_start().starts_with(['"', '\''])
+    after.starts_with(':')
+        && after[1..].trim_start().starts_with(['"', '\''])
         && !before.to_ascii_lowercase().ends_with("version")
         && !before.ends_with(':')
         && !before.to_ascii_lowercase().contains("protocol")

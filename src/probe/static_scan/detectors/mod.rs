@@ -83,7 +83,10 @@ pub struct Detector {
     /// Extra lowercase words added to the prefilter so the detector can ask
     /// [`FileView::has_keyword`] without searching the file again.
     pub keywords: &'static [&'static str],
-    /// The detection function: the file and the pattern's matches (sorted, non-overlapping).
+    /// A native candidate finder used instead of a regex when the rule has no `pattern` (card
+    /// numbers: a skip-scanning digit-run finder is several times faster than any regex).
+    pub finder: Option<fn(&str) -> Vec<Range<usize>>>,
+    /// The detection function: the file and the candidates (sorted, non-overlapping).
     pub detect: fn(&FileView<'_>, &[Range<usize>]) -> Vec<Detection>,
 }
 

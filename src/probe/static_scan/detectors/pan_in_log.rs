@@ -24,39 +24,186 @@ use crate::probe::static_scan::mask::Sensitive;
 pub(crate) const DETECTOR: Detector = Detector {
     name: "pan-in-log",
     file_level: true,
-    keywords: &["card", "pan", "ccnum", "cc_num", "cc_no", "primary_account", "primaryaccount"],
+    keywords: &["card", "pan", "ccnum", "cc_n", "primary_account", "primaryaccount"],
+    finder: Some(card::candidates),
     detect,
 };
 
 static CARD_REF: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)card|(?-u:\b)\$?pan(?-u:\b)|cc_?(?:num|no)|primary_?account").expect("a literal regex that is tested")
+    Regex::new(r"(?i)card|(?-u:\b)\$?pan(?-u:\b)|cc_?(?:num|no)|primary_?account")
+        .expect("a literal regex that is tested")
 });
 
 /// Words that make a card-number reference derived or masked, not the raw value.
 const DERIVED: &[&str] = &[
-    "mask", "masked", "masking", "last4", "last", "four", "lastfour", "hash", "hashed", "token", "tokenized",
-    "tokenised", "encrypted", "enc", "bin", "first6", "first", "length", "len", "size", "count", "type", "brand",
-    "valid", "validation", "exp", "expiry", "expiration", "month", "year", "holder", "name", "id", "suffix", "prefix",
-    "safe", "redacted", "country", "issuer", "scheme", "network", "fingerprint", "ref", "reference", "mask4", "digits",
-    "truncated", "obfuscated", "hidden", "display", "formatted", "pretty", "tail", "end", "ending", "ends", "starts",
-    "label", "field", "input", "element", "el", "error", "errors", "placeholder", "regex", "pattern", "present",
-    "provided", "required", "is", "has", "cvv", "cvc", "alias", "nickname", "kind", "status", "class", "component",
-    "form", "icon", "image", "logo", "view", "panel", "mask6",
+    "mask",
+    "masked",
+    "masking",
+    "last4",
+    "last",
+    "four",
+    "lastfour",
+    "hash",
+    "hashed",
+    "token",
+    "tokenized",
+    "tokenised",
+    "encrypted",
+    "enc",
+    "bin",
+    "first6",
+    "first",
+    "length",
+    "len",
+    "size",
+    "count",
+    "type",
+    "brand",
+    "valid",
+    "validation",
+    "exp",
+    "expiry",
+    "expiration",
+    "month",
+    "year",
+    "holder",
+    "name",
+    "id",
+    "suffix",
+    "prefix",
+    "safe",
+    "redacted",
+    "country",
+    "issuer",
+    "scheme",
+    "network",
+    "fingerprint",
+    "ref",
+    "reference",
+    "mask4",
+    "digits",
+    "truncated",
+    "obfuscated",
+    "hidden",
+    "display",
+    "formatted",
+    "pretty",
+    "tail",
+    "end",
+    "ending",
+    "ends",
+    "starts",
+    "label",
+    "field",
+    "input",
+    "element",
+    "el",
+    "error",
+    "errors",
+    "placeholder",
+    "regex",
+    "pattern",
+    "present",
+    "provided",
+    "required",
+    "is",
+    "has",
+    "cvv",
+    "cvc",
+    "alias",
+    "nickname",
+    "kind",
+    "status",
+    "class",
+    "component",
+    "form",
+    "icon",
+    "image",
+    "logo",
+    "view",
+    "panel",
+    "mask6",
 ];
 
 /// Callee words of a helper that masks or reduces its argument.
 const MASKING_CALLS: &[&str] = &[
-    "mask", "masked", "masking", "redact", "redacted", "hide", "obfuscate", "obscure", "truncate", "last", "four",
-    "last4", "lastfour", "hash", "hashed", "sha", "sha256", "sha1", "md5", "digest", "hmac", "encrypt", "tokenize",
-    "tokenise", "sanitize", "sanitise", "scrub", "censor", "anonymize", "anonymise", "safe", "partial", "substr",
-    "substring", "slice", "right", "len", "strlen", "length", "count", "size", "bin", "first6", "luhn", "valid",
-    "validate", "is", "has", "brand", "type", "pci", "filter", "strip", "mb", "str", "repeat", "pad",
+    "mask",
+    "masked",
+    "masking",
+    "redact",
+    "redacted",
+    "hide",
+    "obfuscate",
+    "obscure",
+    "truncate",
+    "last",
+    "four",
+    "last4",
+    "lastfour",
+    "hash",
+    "hashed",
+    "sha",
+    "sha256",
+    "sha1",
+    "md5",
+    "digest",
+    "hmac",
+    "encrypt",
+    "tokenize",
+    "tokenise",
+    "sanitize",
+    "sanitise",
+    "scrub",
+    "censor",
+    "anonymize",
+    "anonymise",
+    "safe",
+    "partial",
+    "substr",
+    "substring",
+    "slice",
+    "right",
+    "len",
+    "strlen",
+    "length",
+    "count",
+    "size",
+    "bin",
+    "first6",
+    "luhn",
+    "valid",
+    "validate",
+    "is",
+    "has",
+    "brand",
+    "type",
+    "pci",
+    "filter",
+    "strip",
+    "mb",
+    "str",
+    "repeat",
+    "pad",
 ];
 
 /// Methods after the reference that keep the full value (`card.number.trim()`).
 const PASSTHROUGH: &[&str] = &[
-    "tostring", "trim", "strip", "to_s", "touppercase", "tolowercase", "upper", "lower", "value", "string", "str",
-    "text", "get", "getvalue", "number", "val",
+    "tostring",
+    "trim",
+    "strip",
+    "to_s",
+    "touppercase",
+    "tolowercase",
+    "upper",
+    "lower",
+    "value",
+    "string",
+    "str",
+    "text",
+    "get",
+    "getvalue",
+    "number",
+    "val",
 ];
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
@@ -195,7 +342,21 @@ fn assigned_masked(view: &FileView<'_>, n: usize, chain: &str) -> bool {
         let rhs = rest.strip_prefix(":=").or_else(|| rest.strip_prefix('=').filter(|r| !r.starts_with('=')));
         if let Some(rhs) = rhs {
             let w = words(rhs);
-            return w.iter().any(|x| matches!(x.as_str(), "mask" | "masked" | "last4" | "last" | "redact" | "redacted" | "hash" | "hashed" | "token" | "tokenized"));
+            return w.iter().any(|x| {
+                matches!(
+                    x.as_str(),
+                    "mask"
+                        | "masked"
+                        | "last4"
+                        | "last"
+                        | "redact"
+                        | "redacted"
+                        | "hash"
+                        | "hashed"
+                        | "token"
+                        | "tokenized"
+                )
+            });
         }
     }
     false
@@ -235,10 +396,27 @@ mod tests {
 
     #[test]
     fn raw_references() {
-        for c in ["pan", "card.number", "cardNumber", "req.body.card_number", "$card['number']", "getCardNumber", "payment.card.number.trim"] {
+        for c in [
+            "pan",
+            "card.number",
+            "cardNumber",
+            "req.body.card_number",
+            "$card['number']",
+            "getCardNumber",
+            "payment.card.number.trim",
+        ] {
             assert!(is_raw_card_number(c), "{c}");
         }
-        for c in ["maskedPan", "card.last4", "cardNumberMasked", "card.number.slice", "panHash", "card_number_length", "cardMask", "card.brand"] {
+        for c in [
+            "maskedPan",
+            "card.last4",
+            "cardNumberMasked",
+            "card.number.slice",
+            "panHash",
+            "card_number_length",
+            "cardMask",
+            "card.brand",
+        ] {
             assert!(!is_raw_card_number(c), "{c}");
         }
     }

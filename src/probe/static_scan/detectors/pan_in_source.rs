@@ -13,7 +13,8 @@ use crate::probe::static_scan::card;
 use crate::probe::static_scan::mask::Sensitive;
 
 /// The detector.
-pub(crate) const DETECTOR: Detector = Detector { name: "pan-in-source", file_level: false, keywords: &[], detect };
+pub(crate) const DETECTOR: Detector =
+    Detector { name: "pan-in-source", file_level: false, keywords: &[], finder: Some(card::candidates), detect };
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     hits.iter()
@@ -31,7 +32,22 @@ pub(crate) fn is_display_example(view: &FileView<'_>, pos: usize) -> bool {
     let line = &view.text[lr.clone()];
     super::code::assigned_key(line, pos - lr.start, view.ctx.lang).is_some_and(|k| {
         super::code::words(k).iter().any(|w| {
-            matches!(w.as_str(), "placeholder" | "example" | "examples" | "hint" | "label" | "format" | "mask" | "pattern" | "sample" | "description" | "title" | "tooltip" | "help")
+            matches!(
+                w.as_str(),
+                "placeholder"
+                    | "example"
+                    | "examples"
+                    | "hint"
+                    | "label"
+                    | "format"
+                    | "mask"
+                    | "pattern"
+                    | "sample"
+                    | "description"
+                    | "title"
+                    | "tooltip"
+                    | "help"
+            )
         })
     })
 }

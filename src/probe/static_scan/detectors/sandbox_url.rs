@@ -19,7 +19,8 @@ use super::{Detection, Detector, FileView};
 use crate::probe::static_scan::context::{Env, Lang};
 
 /// The detector.
-pub(crate) const DETECTOR: Detector = Detector { name: "sandbox-url", file_level: false, keywords: &[], detect };
+pub(crate) const DETECTOR: Detector =
+    Detector { name: "sandbox-url", file_level: false, keywords: &[], finder: None, detect };
 
 static ENV_LOOKUP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -140,7 +141,8 @@ fn ternary_branch_is_production(line: &str, pos: usize, lang: Lang) -> Option<bo
         let in_true = pos < i;
         return Some(in_true == is_prod);
     }
-    let q = (0..b.len()).find(|&i| mask[i] && b[i] == b'?' && b.get(i + 1) != Some(&b'?') && b.get(i + 1) != Some(&b'.'))?;
+    let q = (0..b.len())
+        .find(|&i| mask[i] && b[i] == b'?' && b.get(i + 1) != Some(&b'?') && b.get(i + 1) != Some(&b'.'))?;
     let colon = (q + 1..b.len()).find(|&i| mask[i] && b[i] == b':' && b.get(i + 1) != Some(&b':'))?;
     let start = cond_start(&b[..q]);
     let is_prod = cond_is_production(&line[start..q])?;
@@ -207,7 +209,8 @@ mod tests {
 
     fn found(path: &str, text: &str) -> Vec<&'static str> {
         let v = FileView::new(path, text);
-        let hits: Vec<Range<usize>> = text.match_indices("sandbox.api.exirom.com").map(|(i, m)| i..i + m.len()).collect();
+        let hits: Vec<Range<usize>> =
+            text.match_indices("sandbox.api.exirom.com").map(|(i, m)| i..i + m.len()).collect();
         detect(&v, &hits).into_iter().filter_map(|d| d.note).collect()
     }
 
@@ -220,7 +223,10 @@ mod tests {
             ["sandbox URL as the default of an environment lookup"]
         );
         assert_eq!(
-            found("src/c.js", "const u = process.env.NODE_ENV === 'production' ? 'https://sandbox.api.exirom.com/api' : 'http://localhost:4000';"),
+            found(
+                "src/c.js",
+                "const u = process.env.NODE_ENV === 'production' ? 'https://sandbox.api.exirom.com/api' : 'http://localhost:4000';"
+            ),
             ["sandbox URL in the production branch"]
         );
         assert_eq!(found("config/app.yml", "production:\n  exirom_url: https://sandbox.api.exirom.com/api\n").len(), 1);
@@ -228,14 +234,30 @@ mod tests {
 
     #[test]
     fn near_misses() {
-        assert!(found("src/c.js", "const u = isProd ? 'https://api.exirom.com/api' : 'https://sandbox.api.exirom.com/api';").is_empty());
+        assert!(
+            found(
+                "src/c.js",
+                "const u = isProd ? 'https://api.exirom.com/api' : 'https://sandbox.api.exirom.com/api';"
+            )
+            .is_empty()
+        );
         assert!(found("src/c.js", "const u = process.env.NODE_ENV !== 'production' ? 'https://sandbox.api.exirom.com/api' : 'https://api.exirom.com/api';").is_empty());
         assert!(found(".env.development", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api").is_empty());
         assert!(found("src/c.py", "SANDBOX_URL = 'https://sandbox.api.exirom.com/api'").is_empty());
         assert!(found("src/c.ts", "// default: https://sandbox.api.exirom.com/api").is_empty());
         assert!(found("config/app.yml", "sandbox:\n  exirom_url: https://sandbox.api.exirom.com/api\n").is_empty());
-        assert!(found("src/c.ts", "throw new Error('do not use https://sandbox.api.exirom.com in production');").is_empty());
-        assert!(found("src/c.py", "URLS = {'sandbox': 'https://sandbox.api.exirom.com/api', 'production': 'https://api.exirom.com/api'}").is_empty());
-        assert!(found("src/c.py", "if env == 'sandbox':\n    base = 'https://sandbox.api.exirom.com/api'\n").is_empty());
+        assert!(
+            found("src/c.ts", "throw new Error('do not use https://sandbox.api.exirom.com in production');").is_empty()
+        );
+        assert!(
+            found(
+                "src/c.py",
+                "URLS = {'sandbox': 'https://sandbox.api.exirom.com/api', 'production': 'https://api.exirom.com/api'}"
+            )
+            .is_empty()
+        );
+        assert!(
+            found("src/c.py", "if env == 'sandbox':\n    base = 'https://sandbox.api.exirom.com/api'\n").is_empty()
+        );
     }
 }

@@ -14,8 +14,13 @@ use crate::probe::static_scan::context::Env;
 use crate::probe::static_scan::mask::Sensitive;
 
 /// The detector.
-pub(crate) const DETECTOR: Detector =
-    Detector { name: "test-card-in-production", file_level: false, keywords: &[], detect };
+pub(crate) const DETECTOR: Detector = Detector {
+    name: "test-card-in-production",
+    file_level: false,
+    keywords: &[],
+    finder: Some(card::candidates),
+    detect,
+};
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     if view.ctx.is_non_production() || in_sandbox_path(view.path) {
@@ -24,7 +29,9 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     hits.iter()
         .filter_map(|h| card::validate(view.text, h.clone()))
         .filter(|p| card::is_test_card(&p.digits) && !super::pan_in_source::is_display_example(view, p.range.start))
-        .filter(|p| view.ctx.is_production() || section_env(view, view.line_of(p.range.start)) != Some(Env::NonProduction))
+        .filter(|p| {
+            view.ctx.is_production() || section_env(view, view.line_of(p.range.start)) != Some(Env::NonProduction)
+        })
         .map(|p| Detection::sensitive(p.range.clone(), p.range, Sensitive::Pan))
         .collect()
 }
@@ -33,5 +40,6 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
 fn in_sandbox_path(path: &str) -> bool {
     let w: Vec<String> =
         path.split(['/', '.', '-', '_']).filter(|t| !t.is_empty()).map(str::to_ascii_lowercase).collect();
-    env_of_words(&w) == Some(Env::NonProduction) || w.iter().any(|x| matches!(x.as_str(), "seed" | "seeds" | "stub" | "stubs"))
+    env_of_words(&w) == Some(Env::NonProduction)
+        || w.iter().any(|x| matches!(x.as_str(), "seed" | "seeds" | "stub" | "stubs"))
 }

@@ -20,7 +20,8 @@ use super::code::{assigned_key, enclosing_function, is_comment_line, is_function
 use super::{Detection, Detector, FileView};
 
 /// The detector.
-pub(crate) const DETECTOR: Detector = Detector { name: "token-per-request", file_level: false, keywords: &[], detect };
+pub(crate) const DETECTOR: Detector =
+    Detector { name: "token-per-request", file_level: false, keywords: &[], finder: None, detect };
 
 static CACHE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -35,14 +36,16 @@ static CACHE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static PAYMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)/v1/(?:payments|payouts|refunds)|payments/(?:card|apm|intent)|/payouts/|/refunds/").expect("a literal regex that is tested")
+    Regex::new(r"(?i)/v1/(?:payments|payouts|refunds)|payments/(?:card|apm|intent)|/payouts/|/refunds/")
+        .expect("a literal regex that is tested")
 });
 
 static ROUTE_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\.(?:post|get|put|all|route|handle)\s*\(\s*['\x22/]|@(?:Post|Get|Request)Mapping|\bdef\s+\w+\s*\(\s*request|http\.ResponseWriter|\(\s*req\s*,\s*res\b").expect("a literal regex that is tested")
 });
 
-static IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_$][A-Za-z0-9_$]*").expect("a literal regex that is tested"));
+static IDENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z_$][A-Za-z0-9_$]*").expect("a literal regex that is tested"));
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     if CACHE.is_match(view.text) {
@@ -60,9 +63,10 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         }
         // `const AUTH_URL = `${BASE}/v1/auth`` at module level: its uses are the call sites.
         let lower = line.to_ascii_lowercase();
-        let is_call = ["await ", "post(", "fetch(", "request(", "requests.", "axios", "curl_", "urlopen(", "newrequest("]
-            .iter()
-            .any(|c| lower.contains(c));
+        let is_call =
+            ["await ", "post(", "fetch(", "request(", "requests.", "axios", "curl_", "urlopen(", "newrequest("]
+                .iter()
+                .any(|c| lower.contains(c));
         let constant = if enclosing_function(view, n).is_none() && !is_call {
             assigned_key(line, h.start - lr.start, lang).filter(|k| k.len() > 2).map(str::to_string)
         } else {
@@ -101,7 +105,8 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
             let name = function_name(header);
             name.is_some_and(|name| {
                 (0..total).filter(|&i| !(f.0..=f.1).contains(&i) && has_call(view.line(i), name)).any(|i| {
-                    enclosing_function(view, i).is_some_and(|g| calls_payment(g) || ROUTE_HEADER.is_match(view.line(g.0)))
+                    enclosing_function(view, i)
+                        .is_some_and(|g| calls_payment(g) || ROUTE_HEADER.is_match(view.line(g.0)))
                 })
             })
         };
@@ -120,7 +125,8 @@ fn has_ident(line: &str, name: &str) -> bool {
 }
 
 fn has_call(line: &str, name: &str) -> bool {
-    IDENT.find_iter(line).any(|m| m.as_str() == name && line[m.end()..].trim_start().starts_with('(')) && !is_function_header(line)
+    IDENT.find_iter(line).any(|m| m.as_str() == name && line[m.end()..].trim_start().starts_with('('))
+        && !is_function_header(line)
 }
 
 /// The name a function header defines: `async function getToken(`, `def _token(`,
@@ -141,7 +147,11 @@ fn function_name(header: &str) -> Option<&str> {
         let p2 = rest.find('(')?;
         before = &rest[..p2];
     }
-    IDENT.find_iter(before).last().map(|m| m.as_str()).filter(|n| !matches!(*n, "function" | "def" | "func" | "fun" | "async"))
+    IDENT
+        .find_iter(before)
+        .last()
+        .map(|m| m.as_str())
+        .filter(|n| !matches!(*n, "function" | "def" | "func" | "fun" | "async"))
 }
 
 #[cfg(test)]

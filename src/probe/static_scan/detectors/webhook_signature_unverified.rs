@@ -24,12 +24,8 @@ use super::code::{self, assigned_key, block_end, is_comment_line, is_function_he
 use super::{Detection, Detector, FileView};
 
 /// The detector.
-pub(crate) const DETECTOR: Detector = Detector {
-    name: "webhook-signature-unverified",
-    file_level: true,
-    keywords: &["x-checksum", "x_checksum", "xchecksum"],
-    detect,
-};
+pub(crate) const DETECTOR: Detector =
+    Detector { name: "webhook-signature-unverified", file_level: true, keywords: &[], finder: None, detect };
 
 const NEVER: &str = "callback handler never verifies X-Checksum";
 const EQ: &str = "X-Checksum compared with == instead of a constant-time comparison";
@@ -51,8 +47,10 @@ static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A public action of a controller (Rails, Laravel, Symfony, ASP.NET, Spring without mapping).
 static ACTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*(?:def\s+[a-z_]+[!?]?\s*(?:\(|$)|public\s+(?:async\s+)?(?:function\s+\w+|[A-Za-z<>\[\]]+\s+\w+)\s*\()")
-        .expect("a literal regex that is tested")
+    Regex::new(
+        r"^\s*(?:def\s+[a-z_]+[!?]?\s*(?:\(|$)|public\s+(?:async\s+)?(?:function\s+\w+|[A-Za-z<>\[\]]+\s+\w+)\s*\()",
+    )
+    .expect("a literal regex that is tested")
 });
 
 static REQUEST_BODY: LazyLock<Regex> = LazyLock::new(|| {
@@ -84,7 +82,8 @@ static HMAC: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static COMPARE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"!==|===|!=|==|\.equals\(|\.Equals\(|\bequals\(|\bstrcmp\(|\.eql\?|\.equal\?\(|\bis\s+not\b|<=>").expect("a literal regex that is tested")
+    Regex::new(r"!==|===|!=|==|\.equals\(|\.Equals\(|\bequals\(|\bstrcmp\(|\.eql\?|\.equal\?\(|\bis\s+not\b|<=>")
+        .expect("a literal regex that is tested")
 });
 
 /// Comparison functions that return early on the first differing byte.
@@ -98,23 +97,67 @@ static FUNC_COMPARE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static MIDDLEWARE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\.use\s*\(|before_action|before_filter|->middleware|middleware\s*\(|@UseGuards|add_middleware|MIDDLEWARE")
-        .expect("a literal regex that is tested")
+    Regex::new(
+        r"(?i)\.use\s*\(|before_action|before_filter|->middleware|middleware\s*\(|@UseGuards|add_middleware|MIDDLEWARE",
+    )
+    .expect("a literal regex that is tested")
 });
 
-const CALLBACK_WORDS: &[&str] = &["webhook", "webhooks", "callback", "callbacks", "notify", "notification", "notifications", "ipn", "hook", "hooks", "postback", "cb"];
+const CALLBACK_WORDS: &[&str] = &[
+    "webhook",
+    "webhooks",
+    "callback",
+    "callbacks",
+    "notify",
+    "notification",
+    "notifications",
+    "ipn",
+    "hook",
+    "hooks",
+    "postback",
+    "cb",
+];
 const CHECKSUM_WORDS: &[&str] = &["checksum", "signature", "sig", "hmac", "signed", "webhook", "webhooks", "callback"];
-const VERIFY_WORDS: &[&str] = &["verify", "verified", "verifier", "validate", "validated", "validator", "valid", "check", "checked", "assert", "ensure", "authenticate", "authentic", "authenticated", "is"];
-const SIG_WORDS: &[&str] = &["checksum", "signature", "sig", "hmac", "digest", "expected", "computed", "calculated", "received", "provided", "header", "hash", "mac", "calc", "signed"];
+const VERIFY_WORDS: &[&str] = &[
+    "verify",
+    "verified",
+    "verifier",
+    "validate",
+    "validated",
+    "validator",
+    "valid",
+    "check",
+    "checked",
+    "assert",
+    "ensure",
+    "authenticate",
+    "authentic",
+    "authenticated",
+    "is",
+];
+const SIG_WORDS: &[&str] = &[
+    "checksum",
+    "signature",
+    "sig",
+    "hmac",
+    "digest",
+    "expected",
+    "computed",
+    "calculated",
+    "received",
+    "provided",
+    "header",
+    "hash",
+    "mac",
+    "calc",
+    "signed",
+];
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     let total = view.line_count();
     let mut out: Vec<(usize, &'static str)> = Vec::new();
-    let hit_lines: Vec<usize> = hits
-        .iter()
-        .map(|h| view.line_of(h.start))
-        .filter(|n| !is_comment_line(view.line(*n), view.ctx.lang))
-        .collect();
+    let hit_lines: Vec<usize> =
+        hits.iter().map(|h| view.line_of(h.start)).filter(|n| !is_comment_line(view.line(*n), view.ctx.lang)).collect();
     let file_verified = (0..total).any(|i| {
         let l = view.line(i);
         MIDDLEWARE.is_match(l) && names_verifier(l)
@@ -189,7 +232,12 @@ fn request_sourced(view: &FileView<'_>, r: &Range<usize>, pos: usize) -> bool {
         return true;
     }
     let chain = code::chain_at(view.text, pos);
-    let root = view.text[chain].split(['.', '[', '-', '(']).next().unwrap_or_default().trim_start_matches(['$', '@']).to_string();
+    let root = view.text[chain]
+        .split(['.', '[', '-', '('])
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches(['$', '@'])
+        .to_string();
     if root.is_empty() {
         return false;
     }
@@ -230,7 +278,12 @@ fn handler_regions(view: &FileView<'_>) -> Vec<Range<usize>> {
             let t = line.trim_start();
             let decorator = t.starts_with('@') || t.starts_with('[');
             let head = if decorator {
-                (i + 1..(i + 6).min(total)).find(|&j| is_function_header(view.line(j)) || ROUTE.is_match(view.line(j)) && !view.line(j).trim_start().starts_with('@')).unwrap_or(i)
+                (i + 1..(i + 6).min(total))
+                    .find(|&j| {
+                        is_function_header(view.line(j))
+                            || ROUTE.is_match(view.line(j)) && !view.line(j).trim_start().starts_with('@')
+                    })
+                    .unwrap_or(i)
             } else {
                 i
             };
@@ -254,11 +307,13 @@ fn region_text(view: &FileView<'_>, r: &Range<usize>) -> String {
 /// (`verifyChecksum`, `validate_signature`, `isValidHmac`, `webhooks.verify`).
 fn names_verifier(text: &str) -> bool {
     static IDENT_CHAIN: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"[A-Za-z_$][A-Za-z0-9_$]*(?:(?:\.|::|->)[A-Za-z_$][A-Za-z0-9_$]*)*").expect("a literal regex that is tested")
+        Regex::new(r"[A-Za-z_$][A-Za-z0-9_$]*(?:(?:\.|::|->)[A-Za-z_$][A-Za-z0-9_$]*)*")
+            .expect("a literal regex that is tested")
     });
     IDENT_CHAIN.find_iter(text).any(|m| {
         let w = words(m.as_str());
-        w.iter().any(|x| VERIFY_WORDS.contains(&x.as_str())) && w.iter().any(|x| CHECKSUM_WORDS.contains(&x.as_str()))
+        w.iter().any(|x| VERIFY_WORDS.contains(&x.as_str()))
+            && w.iter().any(|x| CHECKSUM_WORDS.contains(&x.as_str()))
             && !w.iter().any(|x| x == "x" && w.len() == 2)
     })
 }
@@ -316,7 +371,10 @@ fn compare_problems(view: &FileView<'_>, r: Range<usize>, delegated: bool) -> Ve
     {
         let used = r.clone().filter(|&i| i != n).any(|i| {
             let l = view.line(i);
-            l.contains(var.as_str()) && !code::log_calls(&FileView::new(view.path, l)).iter().any(|c| l[c.args.clone()].contains(var.as_str()))
+            l.contains(var.as_str())
+                && !code::log_calls(&FileView::new(view.path, l))
+                    .iter()
+                    .any(|c| l[c.args.clone()].contains(var.as_str()))
         });
         if !used {
             out.push((n, UNUSED));
@@ -343,8 +401,21 @@ fn is_presence_check(left: &str, right: &str) -> bool {
     let r = head(right).to_ascii_lowercase();
     let l = tail(left).to_ascii_lowercase();
     let trivial = |s: &str| {
-        matches!(s.trim(), "null" | "none" | "nil" | "undefined" | "''" | "\"\"" | "0" | "false" | "true" | "" | "nullptr" | "string.empty")
-            || s.trim_start().starts_with("typeof")
+        matches!(
+            s.trim(),
+            "null"
+                | "none"
+                | "nil"
+                | "undefined"
+                | "''"
+                | "\"\""
+                | "0"
+                | "false"
+                | "true"
+                | ""
+                | "nullptr"
+                | "string.empty"
+        ) || s.trim_start().starts_with("typeof")
             || s.trim_end().ends_with(".length")
             || s.trim_end().ends_with("length()")
             || s.trim_end().ends_with(".size()")
