@@ -117,7 +117,8 @@ pub struct CheckArgs {
     /// Repository to check.
     #[arg(default_value = ".")]
     pub path: PathBuf,
-    /// Report static findings recorded in this baseline file as skipped ("baselined").
+    /// Report static findings recorded in this baseline file (`golive baseline create`) as suppressed
+    /// ("baselined"); a rule whose findings are all baselined is skipped.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 }
@@ -128,13 +129,16 @@ pub struct ScanArgs {
     /// Repository (or directory) to scan.
     #[arg(default_value = ".")]
     pub path: PathBuf,
-    /// Scan the files changed since this git ref, and report only findings not present at REF.
+    /// Scan the files changed since this git ref (committed, uncommitted and untracked, from the merge
+    /// base of REF and HEAD), in full, and report only findings they did not already have at REF.
     #[arg(long, value_name = "REF")]
     pub changed_since: Option<String>,
-    /// Scan only the files staged in git (for pre-commit hooks).
+    /// Scan the staged content of the files staged in git, and report only findings they did not
+    /// already have at HEAD (for pre-commit hooks).
     #[arg(long, conflicts_with = "changed_since")]
     pub staged: bool,
-    /// Report findings recorded in this baseline file as skipped ("baselined").
+    /// Report findings recorded in this baseline file (`golive baseline create`) as suppressed
+    /// ("baselined"); a rule whose findings are all baselined is skipped.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 }

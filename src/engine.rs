@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crate::checklist::{Checklist, ProbeKind, Rule, Severity};
 use crate::config::{Config, SANDBOX_BASE_URL};
+use crate::gating::{Baseline, Scope};
 use crate::probe::{self, Outcome, RunContext, Status};
 use crate::report::{AttestationRecord, Context, Report, RuleResult, SCHEMA, Summary, Tool, Verdict};
 use crate::secret::Credentials;
@@ -24,6 +25,10 @@ pub struct RunOptions {
     pub require_attestations: bool,
     /// Restrict the static probe to these files (relative to root).
     pub only_files: Option<Vec<PathBuf>>,
+    /// `--changed-since`/`--staged`: report only findings not present in the files' earlier versions.
+    pub scope: Option<Arc<Scope>>,
+    /// `--baseline`: known static findings, reported as suppressed.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 /// What a probe returns: one outcome per rule it was given, plus run-level warnings.
@@ -70,8 +75,14 @@ pub async fn run(checklist: &Checklist, cfg: Config, credentials: Option<Credent
     if cfg.sandbox.base_url.is_none() && credentials.as_ref().is_some_and(Credentials::can_authenticate) {
         cfg.sandbox.base_url = Some(SANDBOX_BASE_URL.to_string());
     }
-    let ctx =
-        Arc::new(RunContext { root: opts.root.clone(), config: cfg, credentials, only_files: opts.only_files.clone() });
+    let ctx = Arc::new(RunContext {
+        root: opts.root.clone(),
+        config: cfg,
+        credentials,
+        only_files: opts.only_files.clone(),
+        scope: opts.scope.clone(),
+        baseline: opts.baseline.clone(),
+    });
     let rules = Arc::new(rules);
 
     let mut tasks = Vec::new();

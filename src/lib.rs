@@ -10,6 +10,7 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod error;
+pub mod gating;
 pub mod output;
 pub mod probe;
 pub mod progress;

@@ -93,6 +93,8 @@ pub fn run_options(global: &Global, root: &Path, probes: Vec<ProbeKind>) -> RunO
         fail_on: global.fail_on.severity(),
         require_attestations: global.require_attestations,
         only_files: None,
+        scope: None,
+        baseline: None,
     }
 }
 

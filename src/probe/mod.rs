@@ -11,11 +11,13 @@ pub mod webhook;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::checklist::{ProbeKind, Rule};
 use crate::config::Config;
+use crate::gating::{Baseline, Scope};
 use crate::secret::Credentials;
 
 /// The result of one rule.
@@ -154,6 +156,11 @@ pub struct RunContext {
     pub credentials: Option<Credentials>,
     /// Files the static probe limits itself to (from `--changed-since` or `--staged`), relative to root.
     pub only_files: Option<Vec<PathBuf>>,
+    /// `--changed-since`/`--staged`: the changed files and their earlier versions; findings already
+    /// present there are not reported again.
+    pub scope: Option<Arc<Scope>>,
+    /// `--baseline`: known findings, reported as suppressed ("baselined").
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 /// Whether `probe` has an implementation called `name` (used to validate checklist files).

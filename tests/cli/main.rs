@@ -6,6 +6,7 @@
 mod common;
 mod evidence;
 mod exit_codes;
+mod gating;
 mod reports;
 mod sandbox;
 mod scan;

@@ -19,14 +19,16 @@ pub mod context;
 pub mod detectors;
 pub mod evidence;
 pub mod fingerprint;
+mod gating;
 pub mod mask;
 pub mod matcher;
 pub mod source;
 pub mod suppress;
 pub mod walk;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::path::Path;
 
 pub use fingerprint::fingerprint;
 
@@ -34,6 +36,7 @@ use self::matcher::{Matcher, RuleFinding};
 use self::walk::{Skipped, WalkOptions};
 use crate::checklist::Rule;
 use crate::engine::ProbeRun;
+use crate::gating::Mode;
 use crate::probe::{Finding, Outcome, RunContext};
 
 /// Names of the built-in detectors this probe offers (a rule's `detector` key): the per-match
@@ -112,17 +115,33 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
         only_files: ctx.only_files.as_deref(),
         threads: opts.threads,
     };
-    let walked = walk::walk(&walk_opts, |rel, bytes| {
+    let scan_file = |rel: &str, bytes: &[u8]| {
         // Valid UTF-8 (nearly every file) is borrowed; only invalid bytes cost a copy.
         let text = match std::str::from_utf8(bytes) {
             Ok(s) => std::borrow::Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(bytes),
         };
+<<<<<<< HEAD
         let fctx = context::classify(rel, &text);
         let scan = matcher.scan_with_context(rel, &text, fctx);
         let facts = collector.as_ref().and_then(|c| c.collect(rel, &text, fctx));
         (!scan.findings.is_empty() || !scan.warnings.is_empty() || facts.is_some()).then_some((scan, facts))
     });
+=======
+        let scan = matcher.scan(rel, &text);
+        (!scan.findings.is_empty() || !scan.warnings.is_empty()).then_some(scan)
+    };
+    let walked = match ctx.scope.as_deref().filter(|s| s.mode == Mode::Staged) {
+        Some(scope) => match gating::walk_staged(scope, &walk_opts, scan_file) {
+            Ok(w) => w,
+            Err(e) => {
+                let msg = format!("could not read the staged files: {e}");
+                return ProbeRun { outcomes: rules.iter().map(|r| Outcome::error(&r.id, &msg)).collect(), warnings };
+            }
+        },
+        None => walk::walk(&walk_opts, scan_file),
+    };
+>>>>>>> gating
     let mut findings: Vec<RuleFinding> = Vec::new();
     let mut inline_warnings = Vec::new();
     let mut evidence_files = Vec::new();
@@ -149,6 +168,18 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
     if ctx.only_files.is_none() {
         warnings.extend(ignores.unmatched());
     }
+    if let Some(baseline) = &ctx.baseline {
+        let scanned: Option<BTreeSet<String>> =
+            ctx.only_files.as_ref().map(|fs| fs.iter().map(|p| walk::rel_string(Path::new(""), p)).collect());
+        warnings.extend(gating::apply_baseline(baseline, rules, &mut findings, scanned.as_ref()));
+    }
+    let mut known = BTreeMap::new();
+    if let Some(scope) = &ctx.scope {
+        let (dropped, w) = gating::drop_present_at_base(&ctx.root, scope, &matcher, &mut findings, cfg.max_file_size);
+        known = dropped;
+        warnings.extend(w);
+    }
+    let base = ctx.scope.as_ref().map(|s| s.base_label.as_str());
 
     let mut by_rule: BTreeMap<usize, Vec<RuleFinding>> = BTreeMap::new();
     for f in findings {
@@ -162,7 +193,8 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
             if let Some(e) = errors.get(&i) {
                 return Outcome::error(&rule.id, format!("rule cannot run: {e}"));
             }
-            outcome(rule, by_rule.remove(&i).unwrap_or_default(), walked.files)
+            let already = base.map(|label| (known.get(&i).copied().unwrap_or(0), label));
+            outcome(rule, by_rule.remove(&i).unwrap_or_default(), walked.files, already)
         })
         .collect();
     if !evidence_rules.is_empty() {
@@ -171,10 +203,12 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
     ProbeRun { outcomes, warnings }
 }
 
-/// The outcome of one rule from its findings.
-fn outcome(rule: &Rule, findings: Vec<RuleFinding>, files: usize) -> Outcome {
+/// The outcome of one rule from its findings. `already` is set for `--changed-since`/`--staged`:
+/// how many findings were dropped as already present at the base, and the base's name.
+fn outcome(rule: &Rule, findings: Vec<RuleFinding>, files: usize, already: Option<(usize, &str)>) -> Outcome {
     let active: Vec<&RuleFinding> = findings.iter().filter(|f| f.finding.suppressed.is_none()).collect();
     let suppressed = findings.len() - active.len();
+    let known = already.map_or(0, |(n, _)| n);
     let mut msg = String::new();
     let o = if active.is_empty() && suppressed > 0 {
         let mut reasons: Vec<&str> = findings.iter().filter_map(|f| f.finding.suppressed.as_deref()).collect();
@@ -183,7 +217,8 @@ fn outcome(rule: &Rule, findings: Vec<RuleFinding>, files: usize) -> Outcome {
         let _ = write!(msg, "{} suppressed: {}", plural(suppressed, "finding"), reasons.join("; "));
         Outcome::skip(&rule.id, msg)
     } else if active.is_empty() {
-        Outcome::pass(&rule.id, format!("nothing found in {}", plural(files, "file")))
+        let what = if known > 0 { "nothing new" } else { "nothing found" };
+        Outcome::pass(&rule.id, format!("{what} in {}", plural(files, "file")))
     } else {
         let mut files_hit: Vec<&str> = active.iter().map(|f| f.finding.path.as_str()).collect();
         files_hit.dedup();
@@ -203,7 +238,14 @@ fn outcome(rule: &Rule, findings: Vec<RuleFinding>, files: usize) -> Outcome {
         }
         Outcome::fail(&rule.id, msg)
     };
-    o.with_findings(findings.into_iter().map(|f| f.finding).collect())
+    let mut o = o.with_findings(findings.into_iter().map(|f| f.finding).collect());
+    if let Some((n, base)) = already {
+        if n > 0 {
+            let _ = write!(o.message, "; {} already present at {base}, not re-reported", plural(n, "finding"));
+        }
+        o = o.measure("already_present", n);
+    }
+    o
 }
 
 fn plural(n: usize, noun: &str) -> String {

@@ -71,7 +71,7 @@ const BINARY_EXTS: &[&str] = &[
 ];
 
 /// Bytes looked at for a NUL to decide a file is binary.
-const BINARY_SNIFF: usize = 8 * 1024;
+pub(super) const BINARY_SNIFF: usize = 8 * 1024;
 
 /// What to walk.
 #[derive(Debug, Clone)]
@@ -328,13 +328,13 @@ fn special_kind(_meta: &std::fs::Metadata) -> &'static str {
     "special file"
 }
 
-fn has_binary_ext(rel: &str) -> bool {
+pub(super) fn has_binary_ext(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     name.rsplit_once('.').is_some_and(|(_, ext)| BINARY_EXTS.contains(&ext.to_ascii_lowercase().as_str()))
 }
 
 /// Whether a relative path lies in a [`SKIP_DIRS`] directory.
-fn in_skipped_dir(rel: &str) -> bool {
+pub(super) fn in_skipped_dir(rel: &str) -> bool {
     let mut parts: Vec<&str> = rel.split('/').collect();
     parts.pop();
     parts.iter().any(|p| SKIP_DIRS.contains(p))
