@@ -233,7 +233,7 @@ fn score(expected: &Expected, reported: &[Reported]) -> Score {
         } else if expected.finding.iter().any(|e| {
             e.repo == r.repo
                 && e.path == r.path
-                && e.also.iter().any(|a| *a == r.rule)
+                && e.also.contains(&r.rule)
                 && (e.line == r.line || e.alt_lines.contains(&r.line))
         }) {
             entry.tolerated += 1;
