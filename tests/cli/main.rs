@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unreachable_pub)]
 
 mod common;
+mod eval_accuracy;
 mod evidence;
 mod exit_codes;
 mod gating;
