@@ -121,15 +121,10 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
             Ok(s) => std::borrow::Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(bytes),
         };
-<<<<<<< HEAD
         let fctx = context::classify(rel, &text);
         let scan = matcher.scan_with_context(rel, &text, fctx);
         let facts = collector.as_ref().and_then(|c| c.collect(rel, &text, fctx));
         (!scan.findings.is_empty() || !scan.warnings.is_empty() || facts.is_some()).then_some((scan, facts))
-    });
-=======
-        let scan = matcher.scan(rel, &text);
-        (!scan.findings.is_empty() || !scan.warnings.is_empty()).then_some(scan)
     };
     let walked = match ctx.scope.as_deref().filter(|s| s.mode == Mode::Staged) {
         Some(scope) => match gating::walk_staged(scope, &walk_opts, scan_file) {
@@ -141,7 +136,6 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
         },
         None => walk::walk(&walk_opts, scan_file),
     };
->>>>>>> gating
     let mut findings: Vec<RuleFinding> = Vec::new();
     let mut inline_warnings = Vec::new();
     let mut evidence_files = Vec::new();

@@ -669,7 +669,7 @@ pub fn run_examples(rule: &Rule) -> (Vec<ExampleFailure>, usize) {
     };
     let ex = &spec.examples;
     let default_path = ex.path.as_deref().unwrap_or(super::EXAMPLE_PATH);
-    let ctx = RunContext { root: ".".into(), config: Config::default(), credentials: None, only_files: None };
+    let ctx = RunContext { root: ".".into(), config: Config::default(), credentials: None, only_files: None, scope: None, baseline: None };
     let mut failures = Vec::new();
     let mut count = 0;
     for (should_match, list) in [(true, &ex.matching), (false, &ex.non_matching)] {
