@@ -30,7 +30,7 @@ pub(crate) fn golive() -> Command {
 
 /// Text with the run-dependent parts (durations, timestamps, temp dirs) replaced.
 pub(crate) fn redact(text: &str, tmp: Option<&Path>) -> String {
-    let mut s = text.to_string();
+    let mut s = text.replace(&root().display().to_string(), "[ROOT]");
     if let Some(t) = tmp {
         s = s.replace(&t.display().to_string(), "[TMP]");
     }
