@@ -149,6 +149,11 @@ pub fn write_stdout(text: &str) {
 /// The file or its directory cannot be written.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let io = |source| Error::Io { action: "cannot write", path: path.display().to_string(), source };
+    // A device or pipe (`--output /dev/null`, `/dev/stdout`, a FIFO) is written in place: renaming
+    // a temporary file over it would replace the device with a regular file.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new().write(true).open(path).and_then(|mut f| f.write_all(bytes)).map_err(io);
+    }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.golive-{}.tmp", std::process::id()));
@@ -227,6 +232,13 @@ mod tests {
         std::fs::write(&p, "earlier step\n").unwrap();
         append(&p, b"# golive").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "earlier step\n# golive\n\n");
+    }
+
+    #[test]
+    fn devices_are_written_in_place_not_replaced() {
+        write_atomic(Path::new("/dev/null"), b"report").unwrap();
+        let meta = std::fs::metadata("/dev/null").unwrap();
+        assert!(!meta.is_file(), "/dev/null must stay a device");
     }
 
     #[test]
