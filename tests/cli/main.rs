@@ -5,6 +5,7 @@
 
 mod common;
 mod exit_codes;
+mod hostile_endpoints;
 mod sandbox;
 mod simulator;
 mod webhook;
