@@ -110,7 +110,8 @@ impl Reply {
     /// `HTTP 401 ("bad checksum")`, or the redirect target of a 3xx.
     pub fn describe(&self) -> String {
         if (300..400).contains(&self.status) {
-            let to = self.location.as_deref().unwrap_or("no Location header");
+            // A Location may carry a session or token in its query: shown without it.
+            let to = self.location.as_deref().map_or_else(|| "no Location header".into(), crate::engine::redact_url);
             return format!("HTTP {} redirect to {to} (not followed: Exirom delivers to the URL itself)", self.status);
         }
         if self.excerpt.is_empty() {
@@ -309,7 +310,7 @@ impl Client {
             }
             source = s.source();
         }
-        let detail = chain(e);
+        let detail = without_url(e);
         if detail.contains("connection closed") || detail.contains("IncompleteMessage") {
             ClientError::Reset { detail }
         } else {
@@ -320,6 +321,17 @@ impl Client {
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A reqwest error's chain with the URL it quotes redacted: reqwest prints the full request URL,
+/// whose query may carry the merchant's token (`?token=…`) and to which golive appended its own
+/// parameters.
+fn without_url(e: &reqwest::Error) -> String {
+    let text = chain(e);
+    match e.url() {
+        Some(url) => text.replace(url.as_str(), &crate::engine::redact_url(url.as_str())),
+        None => text,
+    }
 }
 
 /// An error and its causes, joined by `: ` (reqwest's own message is often just "error sending request").
@@ -345,4 +357,55 @@ fn excerpt(body: &[u8]) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::webhook::checksum::Choice;
+    use crate::probe::webhook::payload::{Ids, Spec};
+
+    /// A loopback server that answers every connection with bytes that are not HTTP.
+    async fn garbage() -> SocketAddr {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(b"GARBAGE\r\n\r\n").await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn delivery_errors_quote_the_url_without_query_or_credentials() {
+        crate::install_crypto_provider();
+        let addr = garbage().await;
+        let url = Url::parse(&format!("http://user:pw-GOLIVEFAKE@{addr}/cb?token=GOLIVEFAKE-token")).unwrap();
+        let trust = Trust::load(None, None).unwrap();
+        let client = Client::new(&url, addr, &trust, Duration::from_secs(2), Duration::from_secs(2)).unwrap();
+        let ids = Ids { mid: "M".into(), account_id: "A".into() };
+        let cb = Spec::card(&ids, "SUCCEED", Choice::Auto, url.as_str()).signed(b"s");
+        let e = client.deliver("t", &cb).await.unwrap_err();
+        let text = e.to_string();
+        assert!(!text.contains("GOLIVEFAKE"), "{text}");
+        assert!(text.contains(&format!("for url (http://{addr}/cb)")), "{text}");
+    }
+
+    #[test]
+    fn redirect_targets_lose_their_query() {
+        let r = Reply {
+            status: 302,
+            location: Some("https://login.example/sso?session=GOLIVEFAKE".into()),
+            excerpt: String::new(),
+            elapsed: Duration::ZERO,
+        };
+        assert_eq!(
+            r.describe(),
+            "HTTP 302 redirect to https://login.example/sso (not followed: Exirom delivers to the URL itself)"
+        );
+    }
 }
