@@ -6,6 +6,7 @@
 mod common;
 mod exit_codes;
 mod hostile_endpoints;
+mod interrupt;
 mod no_leaks;
 mod sandbox;
 mod simulator;

@@ -127,6 +127,7 @@ pub async fn run_all(probe: Probe, rules: &[&Rule]) -> Vec<Outcome> {
             continue;
         };
         if let Some(skipped) = gate(&probe, check, rule) {
+            crate::engine::finished(&skipped);
             outcomes.push(skipped);
         } else {
             phases[check.needs.phase as usize].push(((*rule).clone(), *check));
@@ -191,14 +192,16 @@ async fn run_batch(probe: &Arc<Probe>, batch: Vec<(Rule, Check)>, bound: std::ti
     }
     let mut outcomes = Vec::new();
     while let Some(res) = set.join_next_with_id().await {
-        match res {
-            Ok((_, outcome)) => outcomes.push(outcome),
-            Err(e) => {
-                if let Some(id) = ids.get(&e.id()) {
-                    outcomes.push(Outcome::error(id, format!("the check crashed: {e}")));
-                }
-            }
-        }
+        let outcome = match res {
+            Ok((_, outcome)) => outcome,
+            Err(e) => match ids.get(&e.id()) {
+                Some(id) => Outcome::error(id, format!("the check crashed: {e}")),
+                None => continue,
+            },
+        };
+        // Kept by the engine at once: a run interrupted later still reports this rule.
+        crate::engine::finished(&outcome);
+        outcomes.push(outcome);
     }
     outcomes
 }
