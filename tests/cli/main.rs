@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unreachable_pub)]
 
+mod bad_input;
 mod common;
 mod exit_codes;
 mod hostile_endpoints;
