@@ -40,6 +40,9 @@ pub struct Global {
     /// Write the report to FILE (atomically) instead of stdout; pairs with the --format at the same position.
     #[arg(long, short = 'o', global = true, value_name = "FILE")]
     pub output: Vec<PathBuf>,
+    /// Also write a report in FORMAT to PATH (repeatable): `--report sarif=golive.sarif --report markdown=golive.md`.
+    #[arg(long, global = true, value_name = "FORMAT=PATH", value_parser = crate::output::parse_report_arg)]
+    pub report: Vec<crate::output::Target>,
     /// Fail the verdict on violations of this severity or worse.
     #[arg(long, global = true, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

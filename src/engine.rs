@@ -62,11 +62,11 @@ pub fn select(checklist: &Checklist, cfg: &Config, probes: &[ProbeKind]) -> Vec<
 
 tokio::task_local! {
     /// The outcomes a probe has finished so far (see [`finished`]).
-    static PROGRESS: Progress;
+    static PROGRESS: Finished;
 }
 
 /// Where a probe's finished outcomes are kept while it runs.
-type Progress = Arc<Mutex<Vec<Outcome>>>;
+type Finished = Arc<Mutex<Vec<Outcome>>>;
 
 /// Records the outcome of a rule as soon as a probe has it, so a run interrupted before the probe
 /// returns still reports it. Probes that take long (webhook, sandbox) call this per rule; outside
@@ -152,15 +152,20 @@ pub async fn run(checklist: &Checklist, cfg: Config, credentials: Option<Credent
             continue;
         }
         let ctx = Arc::clone(&ctx);
-        let progress = Progress::default();
-        let probe = PROGRESS.scope(Arc::clone(&progress), async move { run_probe(kind, &ctx, &of_kind).await });
-        tasks.push((kind, progress, tokio::spawn(probe)));
+        let finished = Finished::default();
+        let probe = PROGRESS.scope(Arc::clone(&finished), async move {
+            crate::progress::begin(kind.as_str());
+            let run = run_probe(kind, &ctx, &of_kind).await;
+            crate::progress::end(kind.as_str());
+            run
+        });
+        tasks.push((kind, finished, tokio::spawn(probe)));
     }
 
     let mut outcomes = Vec::new();
     let mut warnings = Vec::new();
     let mut interrupted = false;
-    for (kind, progress, mut handle) in tasks {
+    for (kind, finished, mut handle) in tasks {
         let mut res = if interrupted {
             None
         } else {
@@ -183,7 +188,7 @@ pub async fn run(checklist: &Checklist, cfg: Config, credentials: Option<Credent
             Some(Err(e)) => warnings.push(format!("the {kind} probe crashed: {e}")),
             None => {
                 handle.abort();
-                outcomes.extend(progress.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default());
+                outcomes.extend(finished.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default());
             }
         }
     }
@@ -278,6 +283,7 @@ fn result_of(checklist: &Checklist, rule: &Rule, mut o: Outcome) -> RuleResult {
         checklist_items: rule.checklist.clone(),
         section,
         docs_url: rule.docs_url().map(str::to_string),
+        docs: Some(rule.docs.clone()),
         findings: o.findings,
         measurements: o.measurements,
     }

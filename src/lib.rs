@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod output;
 pub mod probe;
+pub mod progress;
 pub mod receiver;
 pub mod report;
 pub mod secret;

@@ -76,9 +76,11 @@ pub fn run_and_report(
     cfg: Config,
     opts: &RunOptions,
 ) -> Result<ExitStatus, Error> {
-    let targets = output::targets(&global.format, &global.output)?;
+    let targets = output::targets(&global.format, &global.output, &global.report)?;
     let rt = runtime()?;
+    let spinner = crate::progress::start(!global.quiet && global.verbose == 0);
     let report = rt.block_on(engine::run(checklist, cfg, Credentials::from_env(), opts));
+    drop(spinner);
     output::emit(&report, &targets, use_color(global.color))?;
     // Dropping a runtime waits for its blocking tasks: after Ctrl-C an aborted static scan would
     // keep golive alive until it finished. The report is written, so nothing is left to wait for.

@@ -40,7 +40,10 @@
 //! - `project`, `root`, `commit` (git HEAD), `ruleset_version`, `webhook_url`, `sandbox_base_url`,
 //!   `attestations` (array of `{ name, who, when, evidence }`)
 
+use sha2::{Digest as _, Sha256};
+
 use super::Report;
+use super::redact::Redactor;
 
 /// Renders the report as pretty JSON with a trailing newline.
 pub fn render(report: &Report) -> String {
@@ -48,6 +51,14 @@ pub fn render(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The lowercase hex SHA-256 of the exact bytes `--format json` writes for this report (rendered,
+/// then redacted as `output::emit` does), so a Markdown or HTML ticket can be matched to its JSON
+/// record.
+pub fn sha256(report: &Report) -> String {
+    let json = Redactor::for_report(report).apply_format(&render(report), super::Format::Json);
+    hex::encode(Sha256::digest(json.as_bytes()))
 }
 
 #[cfg(test)]
@@ -70,6 +81,17 @@ mod tests {
         let out = render(&sample());
         validate(&out);
         insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn digest_is_sha256_of_the_rendered_json() {
+        let r = sample();
+        let d = sha256(&r);
+        assert_eq!(d.len(), 64);
+        assert_eq!(d, hex::encode(Sha256::digest(render(&r).as_bytes())));
+        let mut other = sample();
+        other.duration_ms += 1;
+        assert_ne!(sha256(&other), d, "any change to the report changes the digest");
     }
 
     #[test]

@@ -1,10 +1,18 @@
 //! The report model shared by every output format, and the one place formats are registered.
 //!
 //! Adding a format: a module here with `pub fn render(report: &Report) -> String`, a variant in
-//! [`Format`], and one arm in [`render`].
+//! [`Format`], and one arm in [`render`]. Every rendered string passes through
+//! [`redact`](redact::Redactor) before it is written (see `output::emit`).
 
+pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod redact;
+pub mod sarif;
+mod ticket;
 
 use serde::Serialize;
 
@@ -21,6 +29,31 @@ pub enum Format {
     Human,
     /// `golive-report/1` JSON.
     Json,
+    /// The go-live ticket: verdict, a table per checklist section, attestations, audit context.
+    Markdown,
+    /// The go-live ticket as one self-contained, printable HTML page.
+    Html,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF consumers.
+    Sarif,
+    /// JUnit XML: one test case per rule.
+    Junit,
+    /// GitHub Actions workflow annotations (and the job summary when `GITHUB_STEP_SUMMARY` is set).
+    Github,
+}
+
+impl Format {
+    /// The name used on the command line (`--format NAME`, `--report NAME=PATH`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Json => "json",
+            Self::Markdown => "markdown",
+            Self::Html => "html",
+            Self::Sarif => "sarif",
+            Self::Junit => "junit",
+            Self::Github => "github",
+        }
+    }
 }
 
 /// Renders a report in a format. `color` applies to the human format only.
@@ -28,6 +61,43 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
     match format {
         Format::Human => human::render(report, color),
         Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Github => github::render(report),
+    }
+}
+
+/// golive's home page, for SARIF `informationUri` and report footers.
+pub const HOMEPAGE: &str = "https://golive.dev";
+
+/// How loudly a result is reported in annotation-style formats (SARIF `level`, GitHub commands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Informational (a violated info-severity rule).
+    Note,
+    /// Should be fixed (a violated warn-severity rule, or a rule that could not be checked).
+    Warning,
+    /// Must be fixed before going live.
+    Error,
+}
+
+impl Level {
+    /// The level of a result, or `None` for results that are not problems (pass, skip, manual).
+    ///
+    /// A violated rule takes its severity's level; a rule that could not be checked (`error`) is an
+    /// error when its severity is error (it fails the verdict), else a warning.
+    pub fn of(r: &RuleResult) -> Option<Self> {
+        match r.status {
+            Status::Fail | Status::Warn => Some(match r.severity {
+                Severity::Error if r.status == Status::Fail => Self::Error,
+                Severity::Error | Severity::Warn => Self::Warning,
+                Severity::Info => Self::Note,
+            }),
+            Status::Error => Some(if r.severity == Severity::Error { Self::Error } else { Self::Warning }),
+            Status::Pass | Status::Skip | Status::Manual => None,
+        }
     }
 }
 
@@ -125,6 +195,10 @@ pub struct RuleResult {
     /// Link to the Exirom docs page with the fix.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docs_url: Option<String>,
+    /// The rule's Markdown documentation (what it checks, why, how to fix), for formats that carry
+    /// rule help (SARIF). Not part of the JSON wire format: `golive rules ID` prints it.
+    #[serde(skip)]
+    pub docs: Option<String>,
     /// Locations (masked snippets).
     pub findings: Vec<Finding>,
     /// Measurements.
@@ -211,6 +285,18 @@ impl Report {
         }
     }
 
+    /// A finding's path relative to the directory golive ran in, for formats that GitHub resolves
+    /// against the repository root (SARIF, workflow annotations): the scanned root is prefixed when
+    /// it was given as a relative path below the working directory (`golive scan services/shop`).
+    pub fn repo_path(&self, path: &str) -> String {
+        let path = path.trim_start_matches("./");
+        let root = self.context.root.replace('\\', "/");
+        let root = root.trim_start_matches("./").trim_end_matches('/');
+        let relative_below =
+            !root.is_empty() && root != "." && !root.starts_with('/') && !root.split('/').any(|c| c == "..");
+        if relative_below && !root.contains(':') { format!("{root}/{path}") } else { path.to_string() }
+    }
+
     /// Results grouped by checklist section, in checklist order (sections without results omitted).
     pub fn by_section(&self) -> Vec<(&str, Vec<&RuleResult>)> {
         let mut groups: Vec<(&str, Vec<&RuleResult>)> = Vec::new();
@@ -228,8 +314,18 @@ impl Report {
 pub(crate) mod tests {
     use super::*;
 
-    /// A report with every status, findings, measurements and attestations: the shared sample
-    /// every format's `output` test renders.
+    /// Rule documentation in the shape every built-in rule has.
+    pub(crate) fn docs_for(title: &str) -> String {
+        format!(
+            "## What it checks\n{title}: what golive looks at, in one paragraph.\n\n## Why it matters\n\
+             Exirom's go-live checklist requires it.\n\n## How to fix\nChange the code, then run `golive check` \
+             again.\n\n## References\nhttps://developers.exirom.com/docs/getting-started/production-guide\n"
+        )
+    }
+
+    /// A report with every status, findings (one suppressed) with masked snippets and content
+    /// fingerprints, measurements with `transactionId`/`traceId`, warnings and attestations: the
+    /// shared sample every format's `output` test renders.
     pub(crate) fn sample() -> Report {
         let mk = |rule: &str, probe, severity, status, section: &str, item: &str, message: &str| RuleResult {
             rule: rule.into(),
@@ -242,6 +338,7 @@ pub(crate) mod tests {
             checklist_items: vec![item.into()],
             section: section.into(),
             docs_url: Some("https://developers.exirom.com/docs/getting-started/production-guide".into()),
+            docs: Some(docs_for(&format!("Title of {rule}"))),
             findings: Vec::new(),
             measurements: Measurements::new(),
         };
@@ -272,6 +369,23 @@ pub(crate) mod tests {
                 suppressed: Some("golive:ignore: docs example".into()),
             },
         ];
+        let mut warn = mk(
+            "token-per-request",
+            ProbeKind::Static,
+            Severity::Warn,
+            Status::Warn,
+            "Code Quality",
+            "token-caching",
+            "auth called per request",
+        );
+        warn.findings = vec![Finding {
+            path: "src/pay.js".into(),
+            line: 12,
+            column: 5,
+            snippet: "const token = await auth(key, secret); // every request".into(),
+            fingerprint: Some("0f1e2d".into()),
+            suppressed: None,
+        }];
         let mut pass = mk(
             "webhook-response-time",
             ProbeKind::Webhook,
@@ -283,6 +397,21 @@ pub(crate) mod tests {
         );
         pass.measurements.insert("max_ms".into(), 41.into());
         pass.measurements.insert("transactionId".into(), "golive-1".into());
+        pass.measurements.insert("traceId".into(), "4bf92f3577b34da6a3ce929d0e0e4736".into());
+        let mut card = mk(
+            "sandbox-card-flow",
+            ProbeKind::Sandbox,
+            Severity::Error,
+            Status::Pass,
+            "Testing",
+            "card-flow-tested",
+            "card payment approved and callback received",
+        );
+        // Exirom's example transaction id (API.md §4): 18 digits that pass the Luhn check, so only
+        // the redactor's id allowlist keeps it readable.
+        card.measurements.insert("transactionId".into(), "733609401625775730".into());
+        card.measurements.insert("traceId".into(), "trace-7f3a".into());
+        card.measurements.insert("callback_ms".into(), 812.into());
         let mut manual = mk(
             "attest-monitoring",
             ProbeKind::Manual,
@@ -295,25 +424,8 @@ pub(crate) mod tests {
         manual.docs_url = None;
         let results = vec![
             fail,
-            mk(
-                "token-per-request",
-                ProbeKind::Static,
-                Severity::Warn,
-                Status::Warn,
-                "Code Quality",
-                "token-caching",
-                "auth called per request",
-            ),
+            warn,
             pass,
-            mk(
-                "sandbox-payout-flow",
-                ProbeKind::Sandbox,
-                Severity::Error,
-                Status::Skip,
-                "Testing",
-                "payout-flow-tested",
-                "payouts not in [sandbox] flows",
-            ),
             mk(
                 "webhook-tls-version",
                 ProbeKind::Webhook,
@@ -322,6 +434,16 @@ pub(crate) mod tests {
                 "Webhook endpoint tests",
                 "webhook-https-public",
                 "connection refused",
+            ),
+            card,
+            mk(
+                "sandbox-payout-flow",
+                ProbeKind::Sandbox,
+                Severity::Error,
+                Status::Skip,
+                "Testing",
+                "payout-flow-tested",
+                "payouts not in [sandbox] flows",
             ),
             manual,
         ];
@@ -350,9 +472,86 @@ pub(crate) mod tests {
         }
     }
 
+    /// A passing run: every rule of the built-in checklist holds (what a clean repository shows).
+    pub(crate) fn all_pass() -> Report {
+        let checklist = Checklist::builtin();
+        let mut rules: Vec<&crate::checklist::Rule> = checklist.rules.iter().collect();
+        rules.sort_by_key(|r| (checklist.order_of(r), r.id.clone()));
+        let results: Vec<RuleResult> = rules
+            .into_iter()
+            .map(|rule| RuleResult {
+                rule: rule.id.clone(),
+                probe: rule.probe,
+                severity: rule.severity,
+                status: Status::Pass,
+                title: rule.title.clone(),
+                message: "holds".into(),
+                checklist: rule.checklist.first().cloned().unwrap_or_default(),
+                checklist_items: rule.checklist.clone(),
+                section: rule
+                    .checklist
+                    .first()
+                    .and_then(|i| checklist.item(i))
+                    .map_or_else(|| "Other".to_string(), |(s, _)| s.title.clone()),
+                docs_url: rule.docs_url().map(str::to_string),
+                docs: Some(rule.docs.clone()),
+                findings: Vec::new(),
+                measurements: Measurements::new(),
+            })
+            .collect();
+        Report { summary: Summary::of(&results), results, ..Report::empty() }
+    }
+
     #[test]
     fn summary_counts_each_status() {
         let s = sample().summary;
-        assert_eq!((s.pass, s.fail, s.warn, s.skip, s.error, s.manual), (1, 1, 1, 1, 1, 1));
+        assert_eq!((s.pass, s.fail, s.warn, s.skip, s.error, s.manual), (2, 1, 1, 1, 1, 1));
+    }
+
+    #[test]
+    fn levels_follow_status_and_severity() {
+        let r = sample();
+        let levels: Vec<(&str, Option<Level>)> = r.results.iter().map(|x| (x.rule.as_str(), Level::of(x))).collect();
+        assert_eq!(
+            levels,
+            [
+                ("hardcoded-credential", Some(Level::Error)),
+                ("token-per-request", Some(Level::Warning)),
+                ("webhook-response-time", None),
+                ("webhook-tls-version", Some(Level::Error)),
+                ("sandbox-card-flow", None),
+                ("sandbox-payout-flow", None),
+                ("attest-monitoring", None),
+            ]
+        );
+        let mut info = r.results[1].clone();
+        info.severity = Severity::Info;
+        assert_eq!(Level::of(&info), Some(Level::Note));
+        info.status = Status::Error;
+        assert_eq!(Level::of(&info), Some(Level::Warning));
+    }
+
+    #[test]
+    fn repo_paths_prefix_a_relative_root() {
+        let mut r = Report::empty();
+        for (root, want) in [
+            (".", "src/a.js"),
+            ("./", "src/a.js"),
+            ("shop", "shop/src/a.js"),
+            ("./services/shop/", "services/shop/src/a.js"),
+            ("/abs/shop", "src/a.js"),
+            ("../shop", "src/a.js"),
+        ] {
+            r.context.root = root.into();
+            assert_eq!(r.repo_path("./src/a.js"), want, "root {root}");
+        }
+    }
+
+    #[test]
+    fn every_format_has_a_distinct_name() {
+        use clap::ValueEnum as _;
+        for f in Format::value_variants() {
+            assert_eq!(Format::from_str(f.name(), false), Ok(*f));
+        }
     }
 }

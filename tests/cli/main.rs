@@ -9,6 +9,7 @@ mod exit_codes;
 mod hostile_endpoints;
 mod interrupt;
 mod no_leaks;
+mod reports;
 mod sandbox;
 mod simulator;
 mod webhook;

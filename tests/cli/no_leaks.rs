@@ -7,7 +7,7 @@
 //! carry the HTTP client's own messages, which quote the URL). Then `scan`, `check`, `webhook` and
 //! `sandbox` run at every verbosity (`-q`, default, `-v`, `-vv`, `GOLIVE_LOG=trace`), each writing
 //! every report format the binary offers (read from `--help`) to files and one to stdout. None of
-//! stdout, stderr or the report files may hold the secret, a planted PAN (plain, spaced or
+//! stdout, stderr, the report files or the GitHub job summary may hold the secret, a planted PAN (plain, spaced or
 //! dashed), any Luhn-valid card number, the URL's password or its query token.
 //!
 //! The simulator's request log then shows where the secret went: only to `POST /api/v1/auth`.
@@ -306,7 +306,10 @@ fn run_everywhere(
     if let Some(filter) = verbosity.1 {
         cmd.env("GOLIVE_LOG", filter);
     }
-    let mut files = Vec::new();
+    // `--format github` also appends the Markdown ticket to the job summary file.
+    let summary = out_dir.join("step-summary.md");
+    cmd.env("GITHUB_STEP_SUMMARY", &summary);
+    let mut files = vec![summary];
     for f in &formats {
         cmd.args(["--format", f]);
     }
@@ -332,6 +335,7 @@ fn run_everywhere(
     ];
     for p in files {
         let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{label}: no {} ({e})", p.display()));
+        assert!(!text.trim().is_empty(), "{label}: {} is empty", p.display());
         texts.push((format!("{label}: {}", p.display()), text));
     }
     texts
