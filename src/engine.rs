@@ -2,7 +2,7 @@
 //! exactly one result per selected rule, sorted in checklist order, with the verdict.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::checklist::{Checklist, ProbeKind, Rule, Severity};
@@ -65,9 +65,80 @@ pub fn select(checklist: &Checklist, cfg: &Config, probes: &[ProbeKind]) -> Vec<
         .collect()
 }
 
-/// Runs the selected rules and builds the report. Ctrl-C ends the run early: finished probes keep
-/// their results, unfinished rules become `error` ("interrupted"), and a warning says so.
+tokio::task_local! {
+    /// The outcomes a probe has finished so far (see [`finished`]).
+    static PROGRESS: Finished;
+}
+
+/// Where a probe's finished outcomes are kept while it runs.
+type Finished = Arc<Mutex<Vec<Outcome>>>;
+
+/// Records the outcome of a rule as soon as a probe has it, so a run interrupted before the probe
+/// returns still reports it. Probes that take long (webhook, sandbox) call this per rule; outside
+/// [`run`] it does nothing. The probe's returned outcomes stay the authority when it finishes.
+pub fn finished(outcome: &Outcome) {
+    let _ = PROGRESS.try_with(|p| {
+        if let Ok(mut v) = p.lock() {
+            v.push(outcome.clone());
+        }
+    });
+}
+
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM (what CI sends to cancel a job), listened for from the
+/// moment this is made. A signal that comes while no future waits for it is kept, not lost.
+struct Interrupt {
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupt {
+    /// Installs the handlers. Must run inside the runtime.
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Self { int: signal(SignalKind::interrupt()).ok(), term: signal(SignalKind::terminate()).ok() }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {}
+        }
+    }
+
+    /// Resolves at the first signal.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn one(s: &mut Option<tokio::signal::unix::Signal>) {
+                let got = match s {
+                    Some(s) => s.recv().await,
+                    None => None,
+                };
+                if got.is_none() {
+                    std::future::pending::<()>().await;
+                }
+            }
+            tokio::select! {
+                () = one(&mut self.int) => {}
+                () = one(&mut self.term) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// Runs the selected rules and builds the report. Ctrl-C (or SIGTERM) ends the run early: rules
+/// that finished keep their results, unfinished rules become `error` ("interrupted"), and a
+/// warning says so. The signal handlers are installed before any probe starts.
 pub async fn run(checklist: &Checklist, cfg: Config, credentials: Option<Credentials>, opts: &RunOptions) -> Report {
+    let mut interrupt = Interrupt::listen();
     let started = Instant::now();
     let started_at = now_rfc3339();
     let rules = select(checklist, &cfg, &opts.probes);
@@ -92,45 +163,52 @@ pub async fn run(checklist: &Checklist, cfg: Config, credentials: Option<Credent
             continue;
         }
         let ctx = Arc::clone(&ctx);
-        tasks.push((
-            kind,
-            tokio::spawn(async move {
-                crate::progress::begin(kind.as_str());
-                let run = run_probe(kind, &ctx, &of_kind).await;
-                crate::progress::end(kind.as_str());
-                run
-            }),
-        ));
+        let finished = Finished::default();
+        let probe = PROGRESS.scope(Arc::clone(&finished), async move {
+            crate::progress::begin(kind.as_str());
+            let run = run_probe(kind, &ctx, &of_kind).await;
+            crate::progress::end(kind.as_str());
+            run
+        });
+        tasks.push((kind, finished, tokio::spawn(probe)));
     }
 
     let mut outcomes = Vec::new();
     let mut warnings = Vec::new();
     let mut interrupted = false;
-    for (kind, handle) in tasks {
-        let mut handle = handle;
-        let res = if interrupted {
-            handle.abort();
+    for (kind, finished, mut handle) in tasks {
+        let mut res = if interrupted {
             None
         } else {
             tokio::select! {
                 r = &mut handle => Some(r),
-                _ = tokio::signal::ctrl_c() => {
+                () = interrupt.recv() => {
                     interrupted = true;
-                    handle.abort();
                     None
                 }
             }
         };
+        if res.is_none() && handle.is_finished() {
+            res = Some((&mut handle).await);
+        }
         match res {
             Some(Ok(run)) => {
                 outcomes.extend(run.outcomes);
                 warnings.extend(run.warnings);
             }
             Some(Err(e)) => warnings.push(format!("the {kind} probe crashed: {e}")),
-            None => {}
+            None => {
+                handle.abort();
+                outcomes.extend(finished.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default());
+            }
         }
     }
     if interrupted {
+        let unfinished = rules.iter().filter(|r| !outcomes.iter().any(|o| o.rule == r.id)).count();
+        tracing::warn!(
+            "interrupted: {unfinished} of {} rules had not finished and are reported as errors",
+            rules.len()
+        );
         warnings.push("interrupted (Ctrl-C): the rules that had not finished are reported as errors".into());
     }
     let results = assemble(checklist, &rules, outcomes, interrupted);

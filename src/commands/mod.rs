@@ -82,6 +82,9 @@ pub fn run_and_report(
     let report = rt.block_on(engine::run(checklist, cfg, Credentials::from_env(), opts));
     drop(spinner);
     output::emit(&report, &targets, use_color(global.color))?;
+    // Dropping a runtime waits for its blocking tasks: after Ctrl-C an aborted static scan would
+    // keep golive alive until it finished. The report is written, so nothing is left to wait for.
+    rt.shutdown_background();
     Ok(exit_status(&report))
 }
 

@@ -236,6 +236,71 @@ mod tests {
         assert!(!signed_by(&f, &SIGNED_FIELD_SETS[1], b"s3cret", &sign("M|200.0|EUR|t1")), "accountId is absent");
     }
 
+    /// Calls the handler the way axum does, on a throwaway runtime.
+    fn deliver(rx: &Arc<Receiver>, body: &[u8], checksum: Option<&str>) -> StatusCode {
+        let mut headers = HeaderMap::new();
+        if let Some(c) = checksum.and_then(|c| axum::http::HeaderValue::from_str(c).ok()) {
+            headers.insert("x-checksum", c);
+        }
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let body = Bytes::copy_from_slice(body);
+        rt.block_on(callback(State(Arc::clone(rx)), Query(CallbackQuery::default()), headers, body)).0
+    }
+
+    /// A JSON number's text as a signer may have written it.
+    fn number_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u64..1_000_000).prop_map(|n| n.to_string()),
+            (0u64..1_000_000, 0u32..1000).prop_map(|(i, f)| format!("{i}.{f}")),
+            (0u64..1000, 0u32..100).prop_map(|(i, f)| format!("-{i}.{f:02}")),
+            (1u32..10, 0u32..20).prop_map(|(m, e)| format!("{m}e{e}")),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Any body and header: no panic, and without the secret nothing gets a 200.
+        #[test]
+        fn arbitrary_callbacks_are_refused(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+            checksum in proptest::option::of("[ -~]{0,60}"),
+        ) {
+            let rx = Receiver::new(Secret::new("s3cret".into()));
+            let status = deliver(&rx, &body, checksum.as_deref());
+            proptest::prop_assert!(matches!(status.as_u16(), 400 | 401), "{}", status);
+        }
+
+        /// A callback signed over the literal text of its fields verifies, whatever the strings
+        /// (escapes, non-ASCII) and however the number is written; one changed byte of the
+        /// checksum does not.
+        #[test]
+        fn literal_text_signatures_verify(
+            mid in "\\PC{0,20}",
+            amount in number_text(),
+            currency in "[A-Z]{3}",
+            tx in "[ -~]{1,30}",
+            flip in 0usize..44,
+        ) {
+            let body = format!(
+                r#"{{"mid":{},"orderAmount":{amount},"orderCurrency":"{currency}","transactionId":{},"transactionStatus":"SUCCEED"}}"#,
+                serde_json::to_string(&mid).unwrap(),
+                serde_json::to_string(&tx).unwrap(),
+            );
+            let good = sign(&format!("{mid}|{amount}|{currency}|{tx}"));
+            let f = fields(&body);
+            proptest::prop_assert!(signed_by(&f, &SIGNED_FIELD_SETS[0], b"s3cret", &good));
+            let mut bad = good.clone().into_bytes();
+            bad[flip] = if bad[flip] == b'A' { b'B' } else { b'A' };
+            let bad = String::from_utf8(bad).unwrap();
+            proptest::prop_assert!(!signed_by(&f, &SIGNED_FIELD_SETS[0], b"s3cret", &bad));
+            let rx = Receiver::new(Secret::new("s3cret".into()));
+            proptest::prop_assert_eq!(deliver(&rx, body.as_bytes(), Some(&good)), StatusCode::OK);
+            proptest::prop_assert_eq!(deliver(&rx, body.as_bytes(), Some(&bad)), StatusCode::UNAUTHORIZED);
+        }
+    }
+
     #[test]
     fn stale_statuses_weigh_less() {
         assert!(weight("PENDING") < weight("SUCCEED"));

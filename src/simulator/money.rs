@@ -144,6 +144,37 @@ mod tests {
         assert_eq!(y.decimal(), "500");
     }
 
+    proptest::proptest! {
+        /// Any text: an error message or an amount in range, never a panic or an overflow.
+        #[test]
+        fn any_text_parses_or_is_refused(text in "\\PC{0,30}", cur in "[A-Z]{3}") {
+            if let Ok(minor) = parse_amount(&text, &cur) {
+                proptest::prop_assert!((1..=MAX_MINOR).contains(&minor));
+                proptest::prop_assert!(text.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+            }
+        }
+
+        /// Decimal amounts become minor units exactly, extra digits rounded half-up.
+        #[test]
+        fn decimals_round_half_up(int in 0u64..10_000_000_000, frac in "[0-9]{0,6}", cur in proptest::sample::select(vec!["USD", "JPY", "KWD"])) {
+            let text = if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") };
+            let exp = exponent(cur) as usize;
+            let mut kept = frac.clone();
+            kept.truncate(exp);
+            while kept.len() < exp {
+                kept.push('0');
+            }
+            let mut want: i128 = format!("{int}{kept}").parse().unwrap();
+            if frac.as_bytes().get(exp).is_some_and(|b| *b >= b'5') {
+                want += 1;
+            }
+            match parse_amount(&text, cur) {
+                Ok(minor) => proptest::prop_assert_eq!(i128::from(minor), want),
+                Err(_) => proptest::prop_assert!(want <= 0 || want > i128::from(MAX_MINOR), "{} refused", text),
+            }
+        }
+    }
+
     #[test]
     fn checks_currencies() {
         assert_eq!(check_currency("EUR"), Ok(()));

@@ -3,11 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code, unreachable_pub)]
 
+mod bad_input;
 mod common;
 mod eval_accuracy;
 mod evidence;
 mod exit_codes;
 mod gating;
+mod hostile_endpoints;
+mod interrupt;
+mod no_leaks;
 mod reports;
 mod sandbox;
 mod scan;

@@ -429,6 +429,94 @@ mod tests {
         );
     }
 
+    /// A top-level JSON member value, and the text `raw_fields` must give for it (`None`: skipped).
+    fn member() -> impl proptest::strategy::Strategy<Value = (String, Option<String>)> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "\\PC{0,24}".prop_map(|v| (serde_json::to_string(&v).unwrap(), Some(v))),
+            "-?(0|[1-9][0-9]{0,12})(\\.[0-9]{1,6})?([eE][+-]?[0-9]{1,2})?".prop_map(|n| (n.clone(), Some(n))),
+            prop_oneof![Just("true"), Just("false"), Just("null")].prop_map(|w| (w.to_string(), Some(w.to_string()))),
+            "\\PC{0,12}".prop_map(|v| (
+                format!("{{\"k\": [1, {{\"x\": {}}}, \"]}}\"]}}", serde_json::to_string(&v).unwrap()),
+                None
+            )),
+            Just(("[]".to_string(), None)),
+        ]
+    }
+
+    proptest::proptest! {
+        /// `raw_fields` agrees with a real JSON parser on every top-level scalar of any object,
+        /// whatever the keys, escapes and whitespace, and keeps numbers as written.
+        #[test]
+        fn raw_fields_agree_with_serde(
+            members in proptest::collection::btree_map("\\PC{0,12}", member(), 0..8),
+            ws in proptest::sample::select(vec!["", " ", "\n", "\t ", "\r\n  "]),
+        ) {
+            let body = format!(
+                "{ws}{{{ws}{}{ws}}}{ws}",
+                members
+                    .iter()
+                    .map(|(k, (v, _))| format!("{}{ws}:{ws}{v}", serde_json::to_string(k).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join(&format!("{ws},{ws}"))
+            );
+            let parsed: serde_json::Value = serde_json::from_str(&body).unwrap();
+            proptest::prop_assert_eq!(parsed.as_object().map(serde_json::Map::len), Some(members.len()));
+            let want: BTreeMap<String, String> =
+                members.into_iter().filter_map(|(k, (_, text))| text.map(|t| (k, t))).collect();
+            proptest::prop_assert_eq!(raw_fields(&body), want);
+        }
+
+        /// Any text: `raw_fields` and verification end without a panic, and nothing verifies
+        /// without the secret.
+        #[test]
+        fn arbitrary_bodies_and_headers_never_panic(body in "\\PC{0,300}", header in "[ -~]{0,90}") {
+            let fields = raw_fields(&body);
+            for kind in [Kind::Card, Kind::Apm, Kind::Other] {
+                proptest::prop_assert!(!verify(SECRET, Some(&header), &fields, kind).is_verified());
+            }
+        }
+
+        /// A signature over the documented card field set verifies with the amount rendered any
+        /// of the ways a signer may write it.
+        #[test]
+        fn signed_card_callbacks_verify(int in 0u32..100_000, cents in 0u32..100, mid in "[A-Za-z0-9-]{1,12}") {
+            let body = format!(r#"{{"transactionId":"t1","mid":"{mid}","orderAmount":{int}.{cents:02},"orderCurrency":"EUR"}}"#);
+            let fields = raw_fields(&body);
+            let mut renderings = vec![format!("{int}.{cents:02}"), (u64::from(int) * 100 + u64::from(cents)).to_string()];
+            if cents % 10 == 0 {
+                renderings.push(format!("{int}.{}", cents / 10));
+            }
+            if cents == 0 {
+                renderings.push(int.to_string());
+            }
+            for signed in renderings {
+                let header = sign(SECRET, &format!("{mid}|{signed}|EUR|t1"));
+                let v = verify(SECRET, Some(&header), &fields, Kind::Card);
+                proptest::prop_assert!(v.is_verified(), "{}: {:?}", signed, v);
+            }
+        }
+
+        /// Minor units are the decimal's digits scaled by the currency's exponent.
+        #[test]
+        fn minor_units_scale_exactly(int in 0u64..10_000_000, frac in "[0-9]{0,4}", cur in proptest::sample::select(vec!["EUR", "JPY", "KWD"])) {
+            let raw = if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") };
+            let exp = exponent(cur);
+            let significant = frac.trim_end_matches('0');
+            match minor_units(&raw, cur) {
+                Some(m) => {
+                    proptest::prop_assert!(significant.len() <= exp, "{} {}: {}", raw, cur, m);
+                    let mut padded = frac.clone();
+                    padded.truncate(exp.min(padded.len()));
+                    while padded.len() < exp { padded.push('0'); }
+                    let want: u128 = format!("{int}{padded}").parse().unwrap();
+                    proptest::prop_assert_eq!(m.parse::<u128>().unwrap(), want);
+                }
+                None => proptest::prop_assert!(significant.len() > exp),
+            }
+        }
+    }
+
     #[test]
     fn apm_request_checksum_matches_the_documented_string() {
         let got = apm_request(SECRET, "acc-1", "10.00", "EUR", "golive-1");

@@ -165,7 +165,9 @@ async fn run_flows(cx: &FlowCtx, rules: &[&Rule], enabled: &[String]) -> Vec<Out
                 out.push(Outcome::skip(&rule.id, format!("not run: `{name}` is not in [sandbox] flows")));
                 continue;
             }
-            out.push(timed(cx, flow, rule).await);
+            let outcome = timed(cx, flow, rule).await;
+            crate::engine::finished(&outcome);
+            out.push(outcome);
         }
     }
     if let Some(auth) = FLOWS.iter().find(|f| f.implementation == "auth") {

@@ -43,8 +43,12 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// A reqwest error with its whole chain of causes (the useful part is usually the innermost).
+/// The URL reqwest quotes is shown without credentials or query, which may carry secrets.
 pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
+    if let Some(url) = e.url() {
+        s = s.replace(url.as_str(), &crate::engine::redact_url(url.as_str()));
+    }
     let mut src = std::error::Error::source(e);
     while let Some(inner) = src {
         s = format!("{s}: {inner}");

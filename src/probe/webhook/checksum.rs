@@ -131,6 +131,27 @@ mod tests {
         assert!(!verify(b"secret", "x", "not base64!"));
     }
 
+    proptest::proptest! {
+        /// A signature verifies with its secret and message only; any header text is judged
+        /// without a panic.
+        #[test]
+        fn signatures_verify_only_with_their_secret_and_message(
+            secret in proptest::collection::vec(proptest::num::u8::ANY, 0..100),
+            message in "\\PC{0,80}",
+            other in "\\PC{0,80}",
+            header in "\\PC{0,80}",
+        ) {
+            let sum = sign(&secret, &message);
+            proptest::prop_assert!(verify(&secret, &message, &sum));
+            proptest::prop_assert!(verify(&secret, &message, &format!(" {sum}\n")), "surrounding whitespace is tolerated");
+            proptest::prop_assert_eq!(verify(&secret, &other, &sum), other == message);
+            let mut wrong = secret.clone();
+            wrong.push(1);
+            proptest::prop_assert!(!verify(&wrong, &message, &sum));
+            let _ = verify(&secret, &message, &header);
+        }
+    }
+
     #[test]
     fn empty_secret_still_signs() {
         assert_eq!(sign(b"", "a|b").len(), 44);

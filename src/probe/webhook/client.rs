@@ -32,6 +32,15 @@ pub enum ClientError {
         /// The timeout.
         ms: u64,
     },
+    /// The answer's status line and headers came, but its body did not end within the delivery
+    /// timeout (a body that never ends, or one trickling in).
+    #[error("HTTP {status} came, but the answer's body did not end within {ms} ms")]
+    BodyTimeout {
+        /// The status code of the unfinished answer.
+        status: u16,
+        /// The timeout.
+        ms: u64,
+    },
     /// The TCP connection was refused.
     #[error("connection refused by {addr}")]
     Refused {
@@ -56,7 +65,17 @@ pub enum ClientError {
         /// What rustls said.
         detail: String,
     },
-    /// Anything else (connect timeout, unreachable network, malformed answer).
+    /// No TCP connection, or (for https://) no completed TLS handshake, within the connect timeout.
+    #[error("{what} with {addr} within {ms} ms")]
+    ConnectTimeout {
+        /// `no TCP connection`, or `no TCP connection and TLS handshake` for https://.
+        what: &'static str,
+        /// Where golive connected.
+        addr: SocketAddr,
+        /// The connect timeout.
+        ms: u64,
+    },
+    /// Anything else (unreachable network, malformed answer).
     #[error("{detail}")]
     Other {
         /// What went wrong.
@@ -91,7 +110,8 @@ impl Reply {
     /// `HTTP 401 ("bad checksum")`, or the redirect target of a 3xx.
     pub fn describe(&self) -> String {
         if (300..400).contains(&self.status) {
-            let to = self.location.as_deref().unwrap_or("no Location header");
+            // A Location may carry a session or token in its query: shown without it.
+            let to = self.location.as_deref().map_or_else(|| "no Location header".into(), crate::engine::redact_url);
             return format!("HTTP {} redirect to {to} (not followed: Exirom delivers to the URL itself)", self.status);
         }
         if self.excerpt.is_empty() {
@@ -119,6 +139,7 @@ pub struct Client {
     http: reqwest::Client,
     url: Url,
     addr: SocketAddr,
+    connect: Duration,
     timeout: Duration,
     timings: Arc<Mutex<Vec<Timing>>>,
 }
@@ -153,7 +174,7 @@ impl Client {
             builder = builder.resolve(host, addr);
         }
         let http = builder.build().map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
-        Ok(Self { http, url: url.clone(), addr, timeout, timings: Arc::default() })
+        Ok(Self { http, url: url.clone(), addr, connect, timeout, timings: Arc::default() })
     }
 
     /// POSTs a callback; `label` names the delivery in `webhook-response-time`.
@@ -178,10 +199,9 @@ impl Client {
             req = req.header("x-checksum", sum);
         }
         let start = Instant::now();
-        let res = tokio::time::timeout(self.timeout, self.send(req)).await;
+        let res = self.send(req, tokio::time::Instant::now() + self.timeout).await;
         let elapsed = start.elapsed();
-        let res = res.unwrap_or_else(|_| Err(self.timeout_error()));
-        let timed_out = matches!(res, Err(ClientError::Timeout { .. }));
+        let timed_out = matches!(res, Err(ClientError::Timeout { .. } | ClientError::BodyTimeout { .. }));
         if (res.is_ok() || timed_out)
             && let Ok(mut t) = self.timings.lock()
         {
@@ -196,10 +216,7 @@ impl Client {
     /// No answer, a status other than 2xx/404, or a body that is not JSON.
     pub async fn get_json(&self, url: &str) -> Result<Option<serde_json::Value>, ClientError> {
         let req = self.http.get(url).header("accept", "application/json");
-        let (status, _, body) = match tokio::time::timeout(self.timeout, self.read(req)).await {
-            Ok(r) => r?,
-            Err(_) => return Err(self.timeout_error()),
-        };
+        let (status, _, body) = self.read(req, tokio::time::Instant::now() + self.timeout).await?;
         match status {
             404 => Ok(None),
             200..=299 => serde_json::from_slice(&body)
@@ -215,24 +232,39 @@ impl Client {
     }
 
     fn timeout_error(&self) -> ClientError {
-        ClientError::Timeout { ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX) }
+        ClientError::Timeout { ms: millis(self.timeout) }
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder) -> Result<(u16, Option<String>, String), ClientError> {
-        let (status, location, body) = self.read(req).await?;
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+        deadline: tokio::time::Instant,
+    ) -> Result<(u16, Option<String>, String), ClientError> {
+        let (status, location, body) = self.read(req, deadline).await?;
         Ok((status, location, excerpt(&body)))
     }
 
-    async fn read(&self, req: reqwest::RequestBuilder) -> Result<(u16, Option<String>, Vec<u8>), ClientError> {
-        let mut resp = req.send().await.map_err(|e| self.classify(&e))?;
+    /// Sends `req` and reads at most [`BODY_CAP`] bytes of the answer, all before `deadline`.
+    async fn read(
+        &self,
+        req: reqwest::RequestBuilder,
+        deadline: tokio::time::Instant,
+    ) -> Result<(u16, Option<String>, Vec<u8>), ClientError> {
+        let mut resp = match tokio::time::timeout_at(deadline, req.send()).await {
+            Ok(r) => r.map_err(|e| self.classify(&e))?,
+            Err(_) => return Err(self.timeout_error()),
+        };
         let status = resp.status().as_u16();
         let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         let mut body = Vec::new();
+        // Past the cap the answer is dropped unread: golive never holds more than BODY_CAP of it,
+        // whatever Content-Length says.
         while body.len() < BODY_CAP {
-            match resp.chunk().await {
-                Ok(Some(c)) => body.extend_from_slice(&c[..c.len().min(BODY_CAP - body.len())]),
-                Ok(None) => break,
-                Err(e) => return Err(self.classify(&e)),
+            match tokio::time::timeout_at(deadline, resp.chunk()).await {
+                Ok(Ok(Some(c))) => body.extend_from_slice(&c[..c.len().min(BODY_CAP - body.len())]),
+                Ok(Ok(None)) => break,
+                Ok(Err(e)) => return Err(self.classify(&e)),
+                Err(_) => return Err(ClientError::BodyTimeout { status, ms: millis(self.timeout) }),
             }
         }
         Ok((status, location, body))
@@ -249,7 +281,14 @@ impl Client {
     fn classify_cause(&self, e: &reqwest::Error) -> ClientError {
         if e.is_timeout() {
             return if e.is_connect() {
-                ClientError::Other { detail: format!("could not connect to {} in time", self.addr) }
+                // reqwest's connect timeout covers the TLS handshake too: a server that accepts
+                // TCP and never answers the ClientHello ends here.
+                let what = if self.url.scheme() == "https" {
+                    "no TCP connection and TLS handshake"
+                } else {
+                    "no TCP connection"
+                };
+                ClientError::ConnectTimeout { what, addr: self.addr, ms: millis(self.connect) }
             } else {
                 self.timeout_error()
             };
@@ -271,12 +310,27 @@ impl Client {
             }
             source = s.source();
         }
-        let detail = chain(e);
+        let detail = without_url(e);
         if detail.contains("connection closed") || detail.contains("IncompleteMessage") {
             ClientError::Reset { detail }
         } else {
             ClientError::Other { detail }
         }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A reqwest error's chain with the URL it quotes redacted: reqwest prints the full request URL,
+/// whose query may carry the merchant's token (`?token=…`) and to which golive appended its own
+/// parameters.
+fn without_url(e: &reqwest::Error) -> String {
+    let text = chain(e);
+    match e.url() {
+        Some(url) => text.replace(url.as_str(), &crate::engine::redact_url(url.as_str())),
+        None => text,
     }
 }
 
@@ -303,4 +357,55 @@ fn excerpt(body: &[u8]) -> String {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::webhook::checksum::Choice;
+    use crate::probe::webhook::payload::{Ids, Spec};
+
+    /// A loopback server that answers every connection with bytes that are not HTTP.
+    async fn garbage() -> SocketAddr {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(b"GARBAGE\r\n\r\n").await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn delivery_errors_quote_the_url_without_query_or_credentials() {
+        crate::install_crypto_provider();
+        let addr = garbage().await;
+        let url = Url::parse(&format!("http://user:pw-GOLIVEFAKE@{addr}/cb?token=GOLIVEFAKE-token")).unwrap();
+        let trust = Trust::load(None, None).unwrap();
+        let client = Client::new(&url, addr, &trust, Duration::from_secs(2), Duration::from_secs(2)).unwrap();
+        let ids = Ids { mid: "M".into(), account_id: "A".into() };
+        let cb = Spec::card(&ids, "SUCCEED", Choice::Auto, url.as_str()).signed(b"s");
+        let e = client.deliver("t", &cb).await.unwrap_err();
+        let text = e.to_string();
+        assert!(!text.contains("GOLIVEFAKE"), "{text}");
+        assert!(text.contains(&format!("for url (http://{addr}/cb)")), "{text}");
+    }
+
+    #[test]
+    fn redirect_targets_lose_their_query() {
+        let r = Reply {
+            status: 302,
+            location: Some("https://login.example/sso?session=GOLIVEFAKE".into()),
+            excerpt: String::new(),
+            elapsed: Duration::ZERO,
+        };
+        assert_eq!(
+            r.describe(),
+            "HTTP 302 redirect to https://login.example/sso (not followed: Exirom delivers to the URL itself)"
+        );
+    }
 }

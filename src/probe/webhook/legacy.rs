@@ -422,6 +422,25 @@ mod tests {
         assert_eq!(parse(&[]), Parse::NeedMore);
     }
 
+    /// A `ServerHello` record: `version`, a session id of `sid_len` bytes, `suite`, and `extra`
+    /// bytes after the suite (compression, extensions), as a server sends it.
+    fn server_hello(record_version: u16, version: u16, sid_len: u8, suite: u16, extra: &[u8]) -> Vec<u8> {
+        let mut body = version.to_be_bytes().to_vec();
+        body.extend_from_slice(&[0x5a; 32]);
+        body.push(sid_len);
+        body.extend(std::iter::repeat_n(0xa5, usize::from(sid_len)));
+        body.extend_from_slice(&suite.to_be_bytes());
+        body.extend_from_slice(extra);
+        let mut hs = vec![0x02];
+        hs.extend_from_slice(&u32::try_from(body.len()).unwrap().to_be_bytes()[1..]);
+        hs.extend_from_slice(&body);
+        let mut rec = vec![0x16];
+        rec.extend_from_slice(&record_version.to_be_bytes());
+        rec.extend_from_slice(&u16::try_from(hs.len()).unwrap().to_be_bytes());
+        rec.extend_from_slice(&hs);
+        rec
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_any_bytes(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
@@ -429,6 +448,61 @@ mod tests {
             let mut tls = vec![0x16, 0x03, 0x01];
             tls.extend_from_slice(&bytes);
             let _ = parse(&tls);
+        }
+
+        /// Whatever the bytes, a decision taken on a prefix is the decision on the whole answer:
+        /// the probe stops reading at the first decision, so a later byte must not change it.
+        #[test]
+        fn a_decision_never_changes_with_more_bytes(
+            head in proptest::sample::select(vec![vec![], vec![0x16, 0x03, 0x01], vec![0x15, 0x03, 0x03], vec![0x16, 0x03, 0x03, 0x00]]),
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+        ) {
+            let mut all = head;
+            all.extend_from_slice(&bytes);
+            let mut first = None;
+            for n in 0..=all.len() {
+                if let Parse::Done(a) = parse(&all[..n]) {
+                    first = Some((n, a));
+                    break;
+                }
+            }
+            if let Some((n, a)) = first {
+                for m in n..=all.len() {
+                    proptest::prop_assert_eq!(parse(&all[..m]), Parse::Done(a.clone()), "decided at {} bytes", n);
+                }
+            }
+        }
+
+        /// Every well-formed `ServerHello`, delivered whole or cut anywhere, reads back as the version
+        /// and suite it carries (or waits for more bytes while it is cut short).
+        #[test]
+        fn well_formed_server_hellos_read_back(
+            record_version in 0x0300u16..=0x0303,
+            version in 0x0300u16..=0x0304,
+            sid_len in 0u8..=32,
+            suite in proptest::num::u16::ANY,
+            extra in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+            cut in proptest::num::usize::ANY,
+        ) {
+            let rec = server_hello(record_version, version, sid_len, suite, &extra);
+            let want = Answer::ServerHello { version, suite: Some(suite) };
+            proptest::prop_assert_eq!(parse(&rec), Parse::Done(want.clone()));
+            let n = cut % (rec.len() + 1);
+            match parse(&rec[..n]) {
+                Parse::NeedMore => {}
+                Parse::Done(a) => proptest::prop_assert_eq!(a, want.clone()),
+            }
+            proptest::prop_assert_eq!(want.accepts_legacy(), (SSL3..=TLS11).contains(&version));
+        }
+
+        /// A hello golive builds is a well-formed record for any server name.
+        #[test]
+        fn client_hellos_are_well_formed(version in 0x0300u16..=0x0303, sni in "[a-z0-9.-]{0,300}") {
+            let h = client_hello(version, Some(&sni), [1; 32]);
+            proptest::prop_assert_eq!(h[0], 0x16);
+            proptest::prop_assert_eq!(usize::from(u16::from_be_bytes([h[3], h[4]])), h.len() - 5);
+            let hs_len = u32::from_be_bytes([0, h[6], h[7], h[8]]) as usize;
+            proptest::prop_assert_eq!(hs_len, h.len() - 9);
         }
     }
 }

@@ -4,8 +4,12 @@
 //! range), picks one reachable address and pins every connection to it (no second DNS answer),
 //! builds one delivery client, and runs one check per rule (`checks/`) in three phases: TLS
 //! handshakes, callback deliveries, then `webhook-response-time`. Checks within a phase run
-//! concurrently, each under a time bound, so the whole probe is bounded too. Nothing here panics
-//! or hangs on a bad endpoint: every failure becomes that rule's `error` or `fail` with a message.
+//! concurrently, each under a time bound, so the whole probe is bounded too: two connect timeouts
+//! (DNS, reachability) plus one check bound per phase (handshakes, pilot delivery, the other
+//! deliveries, response time). Only an endpoint that keeps answering, slowly, gets its deliveries
+//! one by one (one check bound each); the first delivery that times out ends that. Nothing here
+//! panics or hangs on a bad endpoint: every failure becomes that rule's `error` or `fail` with a
+//! message. `tests/cli/hostile_endpoints.rs` holds golive to this against misbehaving servers.
 //!
 //! `[webhook] url = "embedded"` probes golive's reference receiver (`crate::receiver`) on
 //! loopback, so the webhook rules can be tried with no network and no credentials.

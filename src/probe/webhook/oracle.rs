@@ -58,7 +58,10 @@ impl Oracle {
     /// The oracle is unreachable or answered something other than JSON or 404.
     pub async fn look(&self, client: &Client, spec: &Spec) -> Result<Seen, String> {
         let url = self.url_for(spec);
-        let doc = client.get_json(&url).await.map_err(|e| format!("the oracle {url} failed: {e}"))?;
+        let doc = client
+            .get_json(&url)
+            .await
+            .map_err(|e| format!("the oracle {} failed: {e}", crate::engine::redact_url(&url)))?;
         Ok(judge(doc.as_ref(), &self.pointer, &self.fulfilled))
     }
 

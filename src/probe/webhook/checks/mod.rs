@@ -127,6 +127,7 @@ pub async fn run_all(probe: Probe, rules: &[&Rule]) -> Vec<Outcome> {
             continue;
         };
         if let Some(skipped) = gate(&probe, check, rule) {
+            crate::engine::finished(&skipped);
             outcomes.push(skipped);
         } else {
             phases[check.needs.phase as usize].push(((*rule).clone(), *check));
@@ -137,13 +138,20 @@ pub async fn run_all(probe: Probe, rules: &[&Rule]) -> Vec<Outcome> {
     // A pilot delivery first. An endpoint that takes a while may also serve one request at a
     // time; concurrent deliveries would then queue behind each other, and golive would time the
     // queue, not the endpoint. So after a slow pilot the rest go one by one (after a pilot that
-    // timed out they go together: waiting for each in turn would only multiply the wait).
+    // timed out they go together: waiting for each in turn would only multiply the wait). The
+    // same holds once a one-by-one delivery times out: the endpoint has stopped answering, and
+    // the checks left go together, so the phase takes one bound more, not one per check.
     if !deliveries.is_empty() {
         let pilot = deliveries.remove(0);
         outcomes.extend(run_batch(&probe, vec![pilot], bound).await);
         if pilot_was_slow(&probe) {
-            for one in deliveries {
+            let mut rest = deliveries.into_iter();
+            while let Some(one) = rest.next() {
                 outcomes.extend(run_batch(&probe, vec![one], bound).await);
+                if any_timed_out(&probe) {
+                    outcomes.extend(run_batch(&probe, rest.collect(), bound).await);
+                    break;
+                }
             }
         } else {
             outcomes.extend(run_batch(&probe, deliveries, bound).await);
@@ -159,6 +167,10 @@ const SLOW_PILOT: std::time::Duration = std::time::Duration::from_millis(250);
 fn pilot_was_slow(p: &Probe) -> bool {
     let timings = p.client().map(super::client::Client::timings).unwrap_or_default();
     timings.iter().any(|t| t.elapsed > SLOW_PILOT) && !timings.iter().any(|t| t.timed_out)
+}
+
+fn any_timed_out(p: &Probe) -> bool {
+    p.client().map(super::client::Client::timings).unwrap_or_default().iter().any(|t| t.timed_out)
 }
 
 async fn run_batch(probe: &Arc<Probe>, batch: Vec<(Rule, Check)>, bound: std::time::Duration) -> Vec<Outcome> {
@@ -180,14 +192,16 @@ async fn run_batch(probe: &Arc<Probe>, batch: Vec<(Rule, Check)>, bound: std::ti
     }
     let mut outcomes = Vec::new();
     while let Some(res) = set.join_next_with_id().await {
-        match res {
-            Ok((_, outcome)) => outcomes.push(outcome),
-            Err(e) => {
-                if let Some(id) = ids.get(&e.id()) {
-                    outcomes.push(Outcome::error(id, format!("the check crashed: {e}")));
-                }
-            }
-        }
+        let outcome = match res {
+            Ok((_, outcome)) => outcome,
+            Err(e) => match ids.get(&e.id()) {
+                Some(id) => Outcome::error(id, format!("the check crashed: {e}")),
+                None => continue,
+            },
+        };
+        // Kept by the engine at once: a run interrupted later still reports this rule.
+        crate::engine::finished(&outcome);
+        outcomes.push(outcome);
     }
     outcomes
 }
@@ -239,7 +253,7 @@ pub(super) async fn deliver(p: &Probe, rule: &Rule, cb: &Callback, expect: Expec
 
 fn no_answer(rule: &Rule, e: &ClientError, expect: Expect) -> Outcome {
     match (e, expect) {
-        (ClientError::Timeout { .. }, Expect::Accepted) => Outcome::fail(
+        (ClientError::Timeout { .. } | ClientError::BodyTimeout { .. }, Expect::Accepted) => Outcome::fail(
             &rule.id,
             format!("{e}: Exirom counts a callback not answered with 200 within 10 s as failed and retries it"),
         ),
@@ -247,9 +261,10 @@ fn no_answer(rule: &Rule, e: &ClientError, expect: Expect) -> Outcome {
             &rule.id,
             format!("{e}: the handler broke on this callback, and Exirom counts it as a failed delivery"),
         ),
-        (ClientError::Timeout { .. } | ClientError::Dropped { .. }, Expect::Rejected) => {
-            Outcome::error(&rule.id, format!("{e}: cannot tell whether the callback was rejected"))
-        }
+        (
+            ClientError::Timeout { .. } | ClientError::BodyTimeout { .. } | ClientError::Dropped { .. },
+            Expect::Rejected,
+        ) => Outcome::error(&rule.id, format!("{e}: cannot tell whether the callback was rejected")),
         _ => Outcome::error(&rule.id, format!("cannot deliver the callback: {e}")),
     }
 }
@@ -372,6 +387,33 @@ pub(super) mod tests {
         let o = accepted_verdict("webhook-accepts-callback", &cb, &moved, "a signed callback");
         assert_eq!(o.status, crate::probe::Status::Fail);
         assert!(o.message.contains("redirect to https://other.example/cb"), "{}", o.message);
+    }
+
+    #[test]
+    fn unfinished_answers_fail_deliveries_and_prove_no_rejection() {
+        let rule = crate::checklist::Checklist::builtin().rule("webhook-accepts-callback").unwrap().clone();
+        let e = ClientError::BodyTimeout { status: 200, ms: 1000 };
+        let o = no_answer(&rule, &e, Expect::Accepted);
+        assert_eq!(o.status, crate::probe::Status::Fail);
+        assert!(
+            o.message.starts_with("HTTP 200 came, but the answer's body did not end within 1000 ms"),
+            "{}",
+            o.message
+        );
+        let o = no_answer(&rule, &e, Expect::Rejected);
+        assert_eq!(o.status, crate::probe::Status::Error);
+        let stalled = ClientError::ConnectTimeout {
+            what: "no TCP connection and TLS handshake",
+            addr: "127.0.0.1:443".parse().unwrap(),
+            ms: 500,
+        };
+        let o = no_answer(&rule, &stalled, Expect::Accepted);
+        assert_eq!(o.status, crate::probe::Status::Error);
+        assert!(
+            o.message.ends_with("no TCP connection and TLS handshake with 127.0.0.1:443 within 500 ms"),
+            "{}",
+            o.message
+        );
     }
 
     #[test]
