@@ -122,7 +122,7 @@ fn warnings(report: &Value) -> Vec<String> {
 fn config_js(lines_above: usize, secrets: &[&str]) -> String {
     let mut s = String::from("// Exirom client configuration.\n");
     for i in 0..lines_above {
-        s.push_str(&format!("// note {i}\n"));
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("// note {i}\n"));
     }
     s.push_str("module.exports = {\n  mid: process.env.EXIROM_MID,\n");
     for sec in secrets {

@@ -669,7 +669,14 @@ pub fn run_examples(rule: &Rule) -> (Vec<ExampleFailure>, usize) {
     };
     let ex = &spec.examples;
     let default_path = ex.path.as_deref().unwrap_or(super::EXAMPLE_PATH);
-    let ctx = RunContext { root: ".".into(), config: Config::default(), credentials: None, only_files: None, scope: None, baseline: None };
+    let ctx = RunContext {
+        root: ".".into(),
+        config: Config::default(),
+        credentials: None,
+        only_files: None,
+        scope: None,
+        baseline: None,
+    };
     let mut failures = Vec::new();
     let mut count = 0;
     for (should_match, list) in [(true, &ex.matching), (false, &ex.non_matching)] {
@@ -721,7 +728,8 @@ pub(crate) mod tests {
         let c = Collector::new(&[r]).expect("an evidence rule");
         let ev: Vec<FileEvidence> =
             files.iter().filter_map(|(p, t)| c.collect(p, t, context::classify(p, t))).collect();
-        let ctx = RunContext { root: ".".into(), config, credentials: None, only_files: None, scope: None, baseline: None };
+        let ctx =
+            RunContext { root: ".".into(), config, credentials: None, only_files: None, scope: None, baseline: None };
         let mut w = Vec::new();
         let o = judge(&[r], ev, &ctx, &mut w).pop().expect("one outcome");
         (o.status, o.message, o.findings)
@@ -759,8 +767,14 @@ pub(crate) mod tests {
     #[test]
     fn partial_scans_skip() {
         let r = Checklist::builtin().rule("polling-fallback").unwrap();
-        let ctx =
-            RunContext { root: ".".into(), config: Config::default(), credentials: None, only_files: Some(vec![]), scope: None, baseline: None };
+        let ctx = RunContext {
+            root: ".".into(),
+            config: Config::default(),
+            credentials: None,
+            only_files: Some(vec![]),
+            scope: None,
+            baseline: None,
+        };
         let o = judge(&[r], Vec::new(), &ctx, &mut Vec::new());
         assert_eq!(o[0].status, Status::Skip);
         assert!(o[0].message.contains("partial scan"));
