@@ -247,6 +247,14 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
         return None;
     }
     let lower = line.to_ascii_lowercase();
+    // Removing the column is the fix, not storage (`DROP COLUMN cvv`, `dropColumn('cvv')`,
+    // `remove_column :cards, :cvv`, Django `RemoveField`).
+    if ["drop column", "dropcolumn", "drop_column", "remove_column", "removecolumn", "removefield"]
+        .iter()
+        .any(|k| lower.contains(k))
+    {
+        return None;
+    }
     // SQL: DML on the line, or a column inside CREATE TABLE.
     if SQL_WRITE.is_match(line) || in_create_table(view, n) {
         return Some("CVV column or SQL write");
