@@ -373,3 +373,102 @@ fn checklist_text() -> impl Strategy<Value = String> {
     ];
     prop::collection::vec(line, 0..24).prop_map(|lines| lines.join("\n"))
 }
+
+// ---------------------------------------------------------------------------------------------
+// The static probe's card-number detector and masking (`static_scan::card`, `static_scan::mask`).
+// ---------------------------------------------------------------------------------------------
+
+mod pans {
+    use golive::probe::static_scan::{card, mask};
+    use proptest::prelude::*;
+
+    /// A Luhn-valid PAN of a real brand prefix, 13–19 digits, not one repeated digit.
+    pub(super) fn pan() -> impl Strategy<Value = String> {
+        let prefix = prop::sample::select(vec!["4", "51", "52", "55", "2221", "34", "37", "6011", "65", "3528", "36"]);
+        (prefix, 16usize..=19, prop::collection::vec(0u8..10, 19)).prop_filter_map("a valid PAN", |(p, len, digits)| {
+            let len = if p.starts_with('3') && (p == "34" || p == "37") { 15 } else { len };
+            let mut s: String = p.to_string();
+            for d in digits.iter().take(len - 1 - p.len()) {
+                s.push(char::from(b'0' + d));
+            }
+            let check = (0..10).map(|c| format!("{s}{c}")).find(|c| card::luhn(c.as_bytes()))?;
+            (!check.bytes().all(|b| b == check.as_bytes()[0]) && card::brand(&check).is_some()).then_some(check)
+        })
+    }
+
+    /// Text around a PAN, ending and starting at a word boundary.
+    fn before() -> impl Strategy<Value = String> {
+        ("[ -~\n]{0,40}", prop::sample::select(vec![" ", "\n", "\"", "'", "=", ":", "(", "\t"]))
+            .prop_map(|(t, sep)| format!("{t}{sep}"))
+    }
+
+    fn after() -> impl Strategy<Value = String> {
+        (prop::sample::select(vec![" ", "\n", "\"", "'", ",", ";", ")", ""]), "[ -~\n]{0,40}")
+            .prop_map(|(sep, t)| if sep.is_empty() { String::new() } else { format!("{sep}{t}") })
+    }
+
+    proptest! {
+        /// Any text: `find_pans` and `redact` end without a panic, every PAN found is a real one
+        /// (13–19 digits, Luhn), and `redact` is idempotent and leaves no PAN to find.
+        #[test]
+        fn redact_leaves_no_pan_in_any_text(text in "(\\PC|[0-9 -]){0,200}") {
+            for p in card::find_pans(&text) {
+                prop_assert!((13..=19).contains(&p.digits.len()) && card::luhn(p.digits.as_bytes()));
+                prop_assert!(text.get(p.range.clone()).is_some());
+            }
+            let once = mask::redact(&text);
+            prop_assert!(card::find_pans(&once).is_empty(), "{:?} -> {:?}", text, once);
+            prop_assert_eq!(mask::redact(&once), once);
+        }
+
+        /// A PAN written at a word boundary, anywhere in any text, never survives `redact` whole,
+        /// grouped or not.
+        #[test]
+        fn a_planted_pan_never_survives(pre in before(), pan in pan(), post in after(), grouping in 0usize..3) {
+            let written = match grouping {
+                0 => pan.clone(),
+                1 => pan.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" "),
+                _ => pan.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-"),
+            };
+            // A grouped number right after a digit and a separator may be the tail of a longer
+            // grouped run (`1234 5678 …`), which the detector refuses by design: a letter goes
+            // before it then.
+            let pre = if grouping > 0 && pre.trim_end().ends_with(|c: char| c.is_ascii_digit() || c == '-') {
+                format!("{pre}x ")
+            } else {
+                pre
+            };
+            let text = format!("{pre}{written}{post}");
+            let out = mask::redact(&text);
+            prop_assert!(!out.contains(&written), "{:?} -> {:?}", text, out);
+            // The report layer's own net (every rendered report passes it) catches it too.
+            let out = golive::report::redact::mask_pans(&text, &std::collections::BTreeSet::new());
+            prop_assert!(!out.contains(&written), "report redactor: {:?} -> {:?}", text, out);
+        }
+
+        /// `mask_pan` keeps the length, the separators, the first 6 and the last 4 digits.
+        #[test]
+        fn mask_pan_keeps_6_and_4(pan in pan(), sep in prop::sample::select(vec!["", " ", "-"])) {
+            let written = pan.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(sep);
+            let masked = mask::mask_pan(&written);
+            prop_assert_eq!(masked.len(), written.len());
+            let digits: String = masked.chars().filter(char::is_ascii_digit).collect();
+            prop_assert_eq!(digits, format!("{}{}", &pan[..6], &pan[pan.len() - 4..]));
+            prop_assert!(masked.chars().zip(written.chars()).all(|(m, w)| m == w || (m == '*' && w.is_ascii_digit())));
+        }
+
+        /// `mask_line` with any spans (out of range, overlapping, inside a character) never panics
+        /// and never shows a masked value whole.
+        #[test]
+        fn mask_line_takes_any_spans(
+            line in "\\PC{0,80}",
+            spans in prop::collection::vec((0usize..100, 0usize..100, any::<bool>()), 0..5),
+        ) {
+            let spans: Vec<(std::ops::Range<usize>, mask::Sensitive)> = spans
+                .into_iter()
+                .map(|(a, b, pan)| (a..b, if pan { mask::Sensitive::Pan } else { mask::Sensitive::Secret }))
+                .collect();
+            let _ = mask::mask_line(&line, &spans);
+        }
+    }
+}

@@ -10,6 +10,7 @@ mod evidence;
 mod exit_codes;
 mod gating;
 mod hostile_endpoints;
+mod hostile_repos;
 mod interrupt;
 mod no_leaks;
 mod reports;

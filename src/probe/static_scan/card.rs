@@ -154,10 +154,24 @@ pub fn validate(text: &str, range: Range<usize>) -> Option<Pan> {
         return Some(p);
     }
     let cand = &text[range.clone()];
-    let sep = cand.bytes().find(|b| !b.is_ascii_digit())?;
-    let mut ends: Vec<usize> = cand.bytes().enumerate().filter(|(_, b)| *b == sep).map(|(i, _)| i).collect();
+    // Ends at either separator: `4111-1111-1111-1111 12/26` is a dashed number, then an expiry.
+    let mut ends: Vec<usize> = cand.bytes().enumerate().filter(|(_, b)| !b.is_ascii_digit()).map(|(i, _)| i).collect();
     ends.reverse();
-    ends.into_iter().find_map(|e| validate_exact(text, range.start..range.start + e, true))
+    if let Some(p) = ends.iter().find_map(|e| validate_exact(text, range.start..range.start + e, true)) {
+        return Some(p);
+    }
+    // A contiguous card number after other digits of the same run (`qty 10 4539…`, a log line's
+    // `12:00:00 4539…`): tried from each later group, up to 19 digits on, past the candidate's end
+    // when the run was cut there.
+    let b = text.as_bytes();
+    cand.bytes().enumerate().filter(|(_, c)| !c.is_ascii_digit()).find_map(|(i, _)| {
+        let start = range.start + i + 1;
+        let mut end = start;
+        while end < b.len() && b[end].is_ascii_digit() && end - start < 19 {
+            end += 1;
+        }
+        (end - start >= 13).then(|| validate_exact(text, start..end, false)).flatten()
+    })
 }
 
 fn validate_exact(text: &str, range: Range<usize>, prefix: bool) -> Option<Pan> {
@@ -236,8 +250,54 @@ pub fn plausible_in_context(text: &str, pan: &Pan) -> bool {
 }
 
 /// Every full PAN in `text` (the masking safety net and the log-file scan use this).
+///
+/// A run of digits and separators may hold several card numbers (`4111…-5500…`), and
+/// [`candidates`] cuts a long run into chunks of 19 digits that can split one: so the whole run of
+/// each candidate is searched, from every group start, and a card number found is skipped past.
 pub fn find_pans(text: &str) -> Vec<Pan> {
-    candidates(text).into_iter().filter_map(|r| validate(text, r)).collect()
+    let b = text.as_bytes();
+    let in_run = |i: usize| {
+        b[i].is_ascii_digit()
+            || matches!(b[i], b' ' | b'-')
+                && i > 0
+                && b[i - 1].is_ascii_digit()
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+    };
+    let mut out: Vec<Pan> = Vec::new();
+    let mut searched_to = 0;
+    for c in candidates(text) {
+        if c.start < searched_to {
+            continue;
+        }
+        let mut run_end = c.end;
+        while run_end < b.len() && in_run(run_end) {
+            run_end += 1;
+        }
+        let mut at = c.start;
+        while at < run_end {
+            // Up to 19 digits from `at`, within the run.
+            let (mut end, mut digits) = (at, 0);
+            while end < run_end && digits < 19 {
+                digits += usize::from(b[end].is_ascii_digit());
+                end += 1;
+            }
+            let found = if digits >= 13 { validate(text, at..end).filter(|p| p.range.start >= at) } else { None };
+            at = match found {
+                Some(p) => {
+                    let next = p.range.end;
+                    out.push(p);
+                    next
+                }
+                None => at + 1,
+            };
+            // The next group start: a digit after a non-digit.
+            while at < run_end && (!b[at].is_ascii_digit() || b[at - 1].is_ascii_digit()) {
+                at += 1;
+            }
+        }
+        searched_to = run_end;
+    }
+    out
 }
 
 /// Card-number candidates: runs of 13–19 digits, contiguous or with single space/dash separators
@@ -329,6 +389,19 @@ mod tests {
         assert_eq!(found, ["4111111111111111", "5500000000000004", "378282246310005"]);
         let log = "card=4539578763621486 123 exp 4539578763621486 12/26";
         assert_eq!(find_pans(log).len(), 2);
+        let two = "4000020000000000-4000020000000000 and 00-4539578763621486-5500000000000004";
+        assert_eq!(find_pans(two).len(), 4, "{two}: every card number of a run (found by fuzzing)");
+        // After other digits of the same run (found by the property tests in tests/cli/bad_input.rs).
+        for t in [
+            "4111-1111-1111-1111 12/26",
+            "qty 10 4539578763621486",
+            "12:00:00 4539578763621486 charged",
+            "2024 05 01 4539578763621486",
+            "0 4000000000000002 ",
+        ] {
+            let found: Vec<String> = find_pans(t).into_iter().map(|p| p.digits).collect();
+            assert_eq!(found.len(), 1, "{t}: {found:?}");
+        }
     }
 
     #[test]

@@ -354,6 +354,10 @@ impl Matcher {
         let mut masks: Vec<(Range<usize>, Sensitive)> =
             per_rule.iter().flat_map(|(_, ds)| ds.iter().filter_map(|d| d.sensitive.clone())).collect();
         masks.sort_by_key(|(r, _)| r.start);
+        // A span starting more than `longest` bytes before a line cannot reach into it: with the
+        // spans sorted by start, each line's masks are found by binary search, not by a pass over
+        // every span of the file (which made a file with many findings quadratic).
+        let longest = masks.iter().map(|(r, _)| r.len()).max().unwrap_or(0);
         let mut out = FileScan::default();
         for (i, detections) in per_rule {
             let rule = &self.rules[*i];
@@ -361,7 +365,9 @@ impl Matcher {
                 let line_no = view.line_of(d.span.start);
                 let line_range = view.line_range(line_no);
                 let line = &view.text[line_range.clone()];
-                let rel: Vec<(Range<usize>, Sensitive)> = masks
+                let first = masks.partition_point(|(r, _)| r.start + longest <= line_range.start);
+                let past = masks.partition_point(|(r, _)| r.start < line_range.end);
+                let rel: Vec<(Range<usize>, Sensitive)> = masks[first..past.max(first)]
                     .iter()
                     .filter(|(r, _)| r.start < line_range.end && r.end > line_range.start)
                     .map(|(r, k)| {

@@ -287,18 +287,31 @@ fn visit_path<T>(
         local.skipped.push(Skipped::TooLarge(rel.to_string(), meta.len()));
         return;
     }
-    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-    let read = File::open(abs).and_then(|f| f.take(opts.max_file_size + 1).read_to_end(&mut buf));
-    if let Err(e) = read {
-        local.skipped.push(Skipped::Unreadable(rel.to_string(), e.to_string()));
-        return;
+    // The first bytes decide "binary" before the rest is read: a sparse or NUL-filled file under a
+    // lifted size limit must not be read (and held) whole.
+    let mut buf = Vec::with_capacity(BINARY_SNIFF);
+    let read = File::open(abs).and_then(|mut f| {
+        (&mut f).take(BINARY_SNIFF as u64).read_to_end(&mut buf)?;
+        if buf.contains(&0) {
+            return Ok(false);
+        }
+        buf.reserve(usize::try_from(meta.len()).unwrap_or(0).saturating_sub(buf.len()) + 1);
+        f.take((opts.max_file_size + 1).saturating_sub(buf.len() as u64)).read_to_end(&mut buf)?;
+        Ok(true)
+    });
+    match read {
+        Err(e) => {
+            local.skipped.push(Skipped::Unreadable(rel.to_string(), e.to_string()));
+            return;
+        }
+        Ok(false) => {
+            tracing::debug!(path = %rel, "skipped: binary content");
+            return;
+        }
+        Ok(true) => {}
     }
     if buf.len() as u64 > opts.max_file_size {
         local.skipped.push(Skipped::TooLarge(rel.to_string(), buf.len() as u64));
-        return;
-    }
-    if buf[..buf.len().min(BINARY_SNIFF)].contains(&0) {
-        tracing::debug!(path = %rel, "skipped: binary content");
         return;
     }
     local.files += 1;

@@ -76,6 +76,9 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     // fixtures: a value there that says it is fake is one.
     let fake_ctx = view.ctx.is(Kind::Test) || view.ctx.is(Kind::Example) || view.ctx.is_non_production();
     let mut out: Vec<Detection> = Vec::new();
+    // Where each value found starts, so one value is reported once (a set: a file with many
+    // findings must not cost a pass over the earlier ones per finding).
+    let mut seen = std::collections::HashSet::new();
     for h in hits {
         let text = view.text;
         let line_no = view.line_of(h.start);
@@ -100,7 +103,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         };
         if let Some(d) = found {
             let key = d.sensitive.as_ref().map_or(d.span.start, |(r, _)| r.start);
-            if !out.iter().any(|o| o.sensitive.as_ref().map_or(o.span.start, |(r, _)| r.start) == key) {
+            if seen.insert(key) {
                 out.push(d);
             }
         }
