@@ -193,3 +193,38 @@ fn ctrl_c_at_any_moment_never_leaves_a_truncated_report() {
         no_temp_files(dir.path());
     }
 }
+
+#[test]
+fn ctrl_c_during_a_long_scan_ends_at_once() {
+    // A scan that takes minutes in a debug build: a 20 MB file with findings on every line. The
+    // static probe runs on a blocking thread that cannot be aborted; golive must not wait for it.
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let line = "fetch(\"http://api.exirom.com/api/v1/payments/card\",{s:\"https://sandbox.api.exirom.com/api\",merchantSecret:\"Zq8vLx2Rk9TmWp4NcY7b\",card:\"4539578763621486\"});\n";
+    std::fs::write(repo.join("fixtures.js"), line.repeat(128_000)).unwrap();
+    let cfg = dir.path().join("golive.toml");
+    std::fs::write(&cfg, "[static]\nmax_file_size = 104857600\n").unwrap();
+    let child = Command::new(assert_cmd::cargo::cargo_bin("golive"))
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("GOLIVE_LOG")
+        .args(["scan", "repo", "--config"])
+        .arg(&cfg)
+        .args(["--format", "json", "--output", "report.json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1_500));
+    let sent = Instant::now();
+    interrupt(&child);
+    let (code, _, stderr) = finish(child);
+    assert!(sent.elapsed() < Duration::from_secs(5), "golive took {:?} to stop", sent.elapsed());
+    let text = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let results = report["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|r| r["status"] == "error" && r["message"].as_str().unwrap().contains("interrupted")));
+    assert_eq!(code, Some(1));
+}

@@ -626,13 +626,21 @@ fn outcome(rule: &Rule, j: Judgement, files: &[FileEvidence], ignores: &mut Igno
 /// suppressions applied.
 fn findings(rule: &Rule, at: &[Located], mut suppress: Option<(&[FileEvidence], &mut Ignores<'_>)>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::new();
+    // Sets and an index, not passes over what came before: a repository with many findings (or a
+    // generated file with one on every line) must not make this quadratic.
+    let mut seen: std::collections::HashSet<(&str, usize)> = std::collections::HashSet::new();
+    let by_path: std::collections::HashMap<&str, &FileEvidence> =
+        suppress.as_ref().map(|(files, _)| files.iter().map(|f| (f.path.as_str(), f)).collect()).unwrap_or_default();
     for l in at {
-        if out.iter().any(|f| f.path == l.path && f.line == l.mark.line) {
+        if !seen.insert((l.path.as_str(), l.mark.line)) {
             continue;
         }
         let fp = fingerprint(&rule.id, &format!("{} {}", l.note, l.mark.snippet));
-        let suppressed = suppress.as_mut().and_then(|(files, ignores)| {
-            inline_reason(files, rule, &l.path, l.mark.line).or_else(|| ignores.matching(rule, &l.path, Some(&fp)))
+        let suppressed = suppress.as_mut().and_then(|(_, ignores)| {
+            by_path
+                .get(l.path.as_str())
+                .and_then(|f| inline_reason(f, rule, l.mark.line))
+                .or_else(|| ignores.matching(rule, &l.path, Some(&fp)))
         });
         out.push(Finding {
             path: l.path.clone(),
@@ -647,9 +655,8 @@ fn findings(rule: &Rule, at: &[Located], mut suppress: Option<(&[FileEvidence], 
     out
 }
 
-/// The reason of a `golive:ignore <rule>` comment on 1-based `line` of `path` or the line above.
-fn inline_reason(files: &[FileEvidence], rule: &Rule, path: &str, line: usize) -> Option<String> {
-    let f = files.iter().find(|f| f.path == path)?;
+/// The reason of a `golive:ignore <rule>` comment on 1-based `line` of the file or the line above.
+fn inline_reason(f: &FileEvidence, rule: &Rule, line: usize) -> Option<String> {
     f.ignores.iter().filter(|(n, _)| *n == line || *n + 1 == line).find_map(|(_, text)| {
         match suppress::parse(text, &rule.id) {
             Inline::Reason(r) => Some(r),
