@@ -150,14 +150,14 @@ pub struct Pan {
 /// boundaries, grouping, length, IIN and Luhn. When the whole run fails, its leading groups are
 /// tried (a card number followed by ` 123` or ` 12/26` in a log line).
 pub fn validate(text: &str, range: Range<usize>) -> Option<Pan> {
-    if let Some(p) = validate_exact(text, range.clone(), false) {
+    if let Some(p) = validate_exact(text, range.clone()) {
         return Some(p);
     }
     let cand = &text[range.clone()];
     // Ends at either separator: `4111-1111-1111-1111 12/26` is a dashed number, then an expiry.
     let mut ends: Vec<usize> = cand.bytes().enumerate().filter(|(_, b)| !b.is_ascii_digit()).map(|(i, _)| i).collect();
     ends.reverse();
-    if let Some(p) = ends.iter().find_map(|e| validate_exact(text, range.start..range.start + e, true)) {
+    if let Some(p) = ends.iter().find_map(|e| validate_exact(text, range.start..range.start + *e)) {
         return Some(p);
     }
     // A contiguous card number after other digits of the same run (`qty 10 4539…`, a log line's
@@ -170,14 +170,16 @@ pub fn validate(text: &str, range: Range<usize>) -> Option<Pan> {
         while end < b.len() && b[end].is_ascii_digit() && end - start < 19 {
             end += 1;
         }
-        (end - start >= 13).then(|| validate_exact(text, start..end, false)).flatten()
+        (end - start >= 13).then(|| validate_exact(text, start..end)).flatten()
     })
 }
 
-fn validate_exact(text: &str, range: Range<usize>, prefix: bool) -> Option<Pan> {
+fn validate_exact(text: &str, range: Range<usize>) -> Option<Pan> {
     let bytes = text.as_bytes();
     let cand = &text[range.clone()];
-    if !boundaries_ok(bytes, range.clone(), prefix || !cand.bytes().all(|b| b.is_ascii_digit())) {
+    // Only a grouped candidate can be the tail of a longer grouped run; a contiguous one is judged
+    // the same wherever the search started (the masking net searches from every group start).
+    if !boundaries_ok(bytes, range.clone(), !cand.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
     let sep = cand.bytes().find(|b| !b.is_ascii_digit());
@@ -211,8 +213,8 @@ fn grouping_ok(groups: &[usize]) -> bool {
     groups.iter().enumerate().all(|(i, g)| if i == last { (1..=6).contains(g) } else { (3..=6).contains(g) })
 }
 
-/// `grouped`: the candidate uses separators (or is the leading part of a run), so a neighbouring
-/// separator-and-digit is the same run only before it; after a contiguous number it is not.
+/// `grouped`: the candidate uses separators, so a separator-and-digit before it makes it the tail of
+/// a longer grouped run; before a contiguous number it does not.
 fn boundaries_ok(bytes: &[u8], range: Range<usize>, grouped: bool) -> bool {
     let before = range.start.checked_sub(1).map(|i| bytes[i]);
     let before2 = range.start.checked_sub(2).map(|i| bytes[i]);
