@@ -231,10 +231,8 @@ fn boundaries_ok(bytes: &[u8], range: Range<usize>, grouped: bool) -> bool {
     if after == Some(b'.') && after2.is_some_and(|b| b.is_ascii_digit()) {
         return false;
     }
-    // Part of a longer grouped run (1234 5678 …): a separator followed/preceded by a digit. A `*`
-    // counts as a digit there: it stands for one already masked, and masking must not turn a
-    // number the run hid into one that stands alone (found by fuzzing `redact`).
-    if grouped && matches!(before, Some(b' ' | b'-')) && before2.is_some_and(|b| b.is_ascii_digit() || b == b'*') {
+    // Part of a longer grouped run (1234 5678 …): a separator followed/preceded by a digit.
+    if grouped && matches!(before, Some(b' ' | b'-')) && before2.is_some_and(|b| b.is_ascii_digit()) {
         return false;
     }
     true
