@@ -359,6 +359,9 @@ fn baseline_repo() -> TempDir {
     write("src/config.js", &config_js(0, &[OLD]));
     write("src/pay.js", &format!("{UNTOUCHED}{SANDBOX}"));
     write("src/waived.js", &format!("// golive:ignore sandbox-url docs page\n{SANDBOX}"));
+    // Problem detectors only: the repository-level evidence rules are not what baselines are about.
+    let detectors_only = std::fs::read_to_string(crate::common::fixture("config/valid/detectors-only.toml")).unwrap();
+    write("golive.toml", &detectors_only);
     dir
 }
 
