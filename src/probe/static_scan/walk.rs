@@ -264,7 +264,13 @@ fn visit_path<T>(
         Ok(m) => m,
         Err(e) => {
             let why = if std::fs::symlink_metadata(abs).is_ok_and(|m| m.file_type().is_symlink()) {
-                format!("dangling symlink ({e})")
+                // A target that exists (as another link) means a loop, not a missing file.
+                let target = std::fs::read_link(abs).ok().map(|t| abs.parent().unwrap_or(Path::new("")).join(t));
+                if target.is_some_and(|t| std::fs::symlink_metadata(t).is_ok()) {
+                    format!("symlink loop ({e})")
+                } else {
+                    format!("dangling symlink ({e})")
+                }
             } else {
                 e.to_string()
             };
