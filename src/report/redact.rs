@@ -276,10 +276,26 @@ fn digit_groups(bytes: &[u8], allow: &BTreeSet<String>) -> Vec<(usize, usize)> {
         }
         let in_digest = he - hs >= MIN_HEX_TOKEN;
         let allowed = std::str::from_utf8(&bytes[start..i]).is_ok_and(|s| allow.contains(s));
-        groups.push((start, i, in_digest || allowed));
+        groups.push((start, i, in_digest || allowed || is_timestamp(&bytes[start..i])));
     }
     // Excluded groups stay in the list as barriers, so they also break chains.
     groups.into_iter().map(|(s, e, excluded)| if excluded { (s, s) } else { (s, e) }).collect()
+}
+
+/// A 14-digit `YYYYMMDDHHMMSS` timestamp (Rails and Flyway migration names, log stamps). No card
+/// number starts with 19 or 20 (Mastercard's 2-series starts at 2221 and has 16 digits), so masking
+/// one would only mangle a path.
+fn is_timestamp(d: &[u8]) -> bool {
+    if d.len() != 14 {
+        return false;
+    }
+    let n = |r: std::ops::Range<usize>| d[r].iter().fold(0u32, |a, b| a * 10 + u32::from(b - b'0'));
+    (1970..=2099).contains(&n(0..4))
+        && (1..=12).contains(&n(4..6))
+        && (1..=31).contains(&n(6..8))
+        && n(8..10) < 24
+        && n(10..12) < 60
+        && n(12..14) < 60
 }
 
 /// Groups joined by exactly one space or dash, as chains; barriers (empty groups) end a chain.
@@ -308,6 +324,15 @@ mod tests {
 
     fn mask(s: &str) -> String {
         mask_pans(s, &BTreeSet::new())
+    }
+
+    #[test]
+    fn migration_timestamps_are_not_card_numbers() {
+        // Luhn-valid, 14 digits: a Rails migration name.
+        assert!(luhn_valid(b"20240301120000"));
+        let path = "db/migrate/20240301120000_create_card_attempts.rb";
+        assert_eq!(mask(path), path);
+        assert_eq!(mask("36148900647913"), "361489****7913");
     }
 
     #[test]
