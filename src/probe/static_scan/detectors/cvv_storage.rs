@@ -266,7 +266,10 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
     let prev = if n > 0 { view.line(n - 1) } else { "" };
     let boolean =
         ["Boolean", "boolean", "bool", "BOOLEAN", "BooleanField", "TINYINT(1)"].iter().any(|b| line.contains(b));
-    if !boolean && (ORM_FIELD.is_match(line) || prev.trim_start().starts_with(['@', '[']) && ORM_FIELD.is_match(prev)) {
+    if !boolean
+        && !in_form_class(view, n)
+        && (ORM_FIELD.is_match(line) || prev.trim_start().starts_with(['@', '[']) && ORM_FIELD.is_match(prev))
+    {
         return Some("CVV field in a database model or migration");
     }
     if view.path.ends_with(".prisma") && line.trim_start().starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -300,7 +303,7 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
             return Some(if is_log_like(name) { "CVV written to a log" } else { "CVV written to storage" });
         }
         if code::log_calls_in(view, callee.start..open + 1).iter().any(|c| c.callee.start == callee.start) {
-            return (!is_key_only(text, &id)).then_some("CVV written to a log");
+            return is_value(view, pos, lr.start).then_some("CVV written to a log");
         }
         p = open;
     }
@@ -374,12 +377,38 @@ fn is_log_like(callee: &str) -> bool {
     words(callee).iter().any(|w| matches!(w.as_str(), "log" | "logger" | "logging"))
 }
 
-/// `cvv:` as a key with no value of its own on the line is still a value in logs; a bare string key is not.
-fn is_key_only(text: &str, id: &Range<usize>) -> bool {
-    let before = text[..id.start].trim_end();
-    let after = text[id.end..].trim_start();
-    (before.ends_with(['\'', '"']) && (after.starts_with(['\'', '"'])))
-        && !after.trim_start_matches(['\'', '"']).trim_start().starts_with(['=', ':'])
+/// Whether the CVV word at `pos` names a value: code (an identifier, an interpolation), or the key
+/// of a subscript or lookup (`card['cvv']`, `params[:cvv]`, `card.get("cvv")`), not words of a
+/// message (`logger.warning("cvv missing for %s", id)`) or a bare string (`log.info("field", "cvv")`).
+fn is_value(view: &FileView<'_>, pos: usize, line_start: usize) -> bool {
+    let line = &view.text[line_start..view.line_range(view.line_of(pos)).end];
+    let at = pos - line_start;
+    if code_mask(line, view.ctx.lang).get(at).copied().unwrap_or(true) {
+        return true;
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let before = line[..at].trim_end_matches(word);
+    let after = line[at..].trim_start_matches(word);
+    let Some(quoteless) = before.strip_suffix(['\'', '"', ':']) else {
+        return false;
+    };
+    let q = quoteless.trim_end();
+    // A key of a logged map (`{"cvv": code}`, `'cvv' => $code`) labels a value too.
+    let map_key = after.strip_prefix(['\'', '"']).is_some_and(|a| a.trim_start().starts_with([':', '=']));
+    map_key || q.ends_with('[') || q.ends_with("get(") || q.ends_with("fetch(") || q.ends_with("dig(")
+}
+
+/// Whether 0-based line `n` lies in a form, serializer, schema or request class (`class
+/// CheckoutForm(forms.Form)`, `class PaymentIn(BaseModel)`): their fields carry the CVV to the
+/// payment API; they are not database columns.
+fn in_form_class(view: &FileView<'_>, n: usize) -> bool {
+    (n.saturating_sub(80)..=n).rev().map(|i| view.line(i).trim_start()).find(|l| l.starts_with("class ")).is_some_and(
+        |l| {
+            ["Form", "Serializer", "Schema", "BaseModel", "Request", "Input", "Dto", "DTO", "Params"]
+                .iter()
+                .any(|k| l.contains(k))
+        },
+    )
 }
 
 /// `card` of `card.cvv` / `$card->cvv` / `card.setCvv`.
