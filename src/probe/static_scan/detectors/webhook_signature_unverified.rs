@@ -62,6 +62,12 @@ static REQUEST_BODY: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a literal regex that is tested")
 });
 
+/// What may wrap the request body in an assignment: nothing, or a parse/decode call.
+static PARSE_WRAPPER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:[\w.:\\]*(?:json|parse|loads|decode|load|unmarshal)\w*\s*\(\s*)?$")
+        .expect("a literal regex that is tested")
+});
+
 static OUTGOING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)/v1/(?:payments|payouts|refunds|auth)|axios\.|fetch\(|requests\.(?:post|get)|http\.post|httpclient|resttemplate|webclient|guzzle|curl_exec|net::http|faraday|\.postasync|http\.NewRequest|exirom(?:client|api|\.payments|\.charge)")
         .expect("a literal regex that is tested")
@@ -165,7 +171,13 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     let mut regions = handler_regions(view);
     let path_words = words(view.path);
     let path_callback = path_words.iter().any(|w| CALLBACK_WORDS.contains(&w.as_str()));
-    if regions.iter().all(|r| !hit_lines.iter().any(|n| r.contains(n))) && path_callback && !hit_lines.is_empty() {
+    // A script named for callbacks (`webhooks/exirom.js`, a serverless handler) that reads a request:
+    // from its first read to its end. A DTO named `CallbackPayload` reads nothing.
+    if regions.iter().all(|r| !hit_lines.iter().any(|n| r.contains(n)))
+        && path_callback
+        && !hit_lines.is_empty()
+        && REQUEST_BODY.is_match(view.text)
+    {
         regions.push(hit_lines[0]..total);
     }
     for r in &regions {
@@ -191,7 +203,7 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         if reads_header {
             out.extend(compare_problems(view, r.clone(), delegated));
         } else if !delegated {
-            let at = if ROUTE.is_match(marker) || ACTION.is_match(marker) { r.start } else { first_read };
+            let at = if ROUTE.is_match(marker) || ACTION.is_match(marker) { declaration(view, r) } else { first_read };
             out.push((at, NEVER));
         }
     }
@@ -230,11 +242,11 @@ fn code_mentions_checksum(view: &FileView<'_>) -> bool {
 /// `params[:transactionId]`), or off a variable the handler filled from the request body
 /// (`payload = request.get_json()`, `Decode(&cb)` of `r.Body`, `@RequestBody CallbackDto body`).
 fn request_sourced(view: &FileView<'_>, r: &Range<usize>, pos: usize) -> bool {
-    let line = view.line_at(pos);
-    if REQUEST_BODY.is_match(line) {
+    let line_start = view.line_range(view.line_of(pos)).start;
+    if read_off_request(view.line_at(pos), pos - line_start) {
         return true;
     }
-    let chain = code::chain_at(view.text, pos);
+    let chain = key_owner(view.text, pos).unwrap_or_else(|| code::chain_at(view.text, pos));
     let root = view.text[chain]
         .split(['.', '[', '-', '('])
         .next()
@@ -263,8 +275,56 @@ fn request_sourced(view: &FileView<'_>, r: &Range<usize>, pos: usize) -> bool {
             return false;
         };
         let rhs = rhs.trim_start().trim_start_matches("await ").trim_start();
-        REQUEST_BODY.find(rhs).is_some_and(|x| x.start() < 16)
+        // The request itself, maybe parsed (`json.loads(request.body)`), not a call that takes
+        // request fields (`pay(req.params.orderId, …)` returns an API response).
+        REQUEST_BODY.find(rhs).is_some_and(|x| PARSE_WRAPPER.is_match(&rhs[..x.start()]))
     })
+}
+
+/// Whether the key at byte `at` of `line` is read straight off the request: the request expression
+/// leads to it through accessors only (`req.body.transactionId`, `request.get_json()["transactionId"]`,
+/// `$request->input('transactionId'`, `params[:transactionId]`), or it is destructured from it
+/// (`const { transactionId } = req.body`). `result.transactionId` on a line that also mentions
+/// `req.params` is not.
+fn read_off_request(line: &str, at: usize) -> bool {
+    static ACCESSORS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"^(?:[A-Za-z0-9_$?.\[\]():'"]|->)*$"#).expect("a literal regex that is tested"));
+    static DESTRUCTURED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^[\w\s,:?]*\}\s*(?::\s*\w+\s*)?=\s*(?:await\s+)?$").expect("a literal regex that is tested")
+    });
+    REQUEST_BODY.find_iter(line).any(|m| {
+        if m.end() <= at {
+            ACCESSORS.is_match(&line[m.end()..at])
+        } else {
+            let key_end =
+                line[at..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(line.len(), |e| at + e);
+            m.start() >= key_end && DESTRUCTURED.is_match(&line[key_end..m.start()])
+        }
+    })
+}
+
+/// The line that declares the handler of region `r`: its first line, or for a decorated function
+/// (`@csrf_exempt`, `@PostMapping(…)`, `[HttpPost]`) the function the decorators stand on.
+fn declaration(view: &FileView<'_>, r: &Range<usize>) -> usize {
+    let t = view.line(r.start).trim_start();
+    if !(t.starts_with('@') || t.starts_with('[')) {
+        return r.start;
+    }
+    (r.start..r.end.min(r.start + 6)).find(|&i| is_function_header(view.line(i))).unwrap_or(r.start)
+}
+
+/// The chain a string key at `pos` is looked up in: `body` of `body["transactionId"]`,
+/// `payload.get("transactionStatus")`, `params[:transactionId]`, `$data['transactionId']`.
+fn key_owner(text: &str, pos: usize) -> Option<Range<usize>> {
+    let before = text[..pos].strip_suffix(['"', '\'', ':'])?.trim_end();
+    let owner = before.strip_suffix('[').or_else(|| {
+        ["get(", "fetch(", "dig(", "input("]
+            .iter()
+            .find_map(|k| before.strip_suffix(k))
+            .map(|x| x.strip_suffix('.').or_else(|| x.strip_suffix("->")).unwrap_or(x))
+    })?;
+    let last = owner.len().checked_sub(1)?;
+    code::is_ident_byte(owner.as_bytes()[last]).then(|| code::chain_at(text, last))
 }
 
 /// Route/handler regions: each marker line to the end of its block (decorators extend to the
@@ -474,5 +534,41 @@ mod tests {
     fn helper_with_eq() {
         let src = "function verifyChecksum(header, p, secret) {\n  const expected = crypto.createHmac('sha256', secret).update(`${p.mid}|${p.orderAmount}|${p.orderCurrency}|${p.transactionId}`).digest('base64');\n  return expected === header;\n}\n";
         assert_eq!(notes("src/checksum.js", src), [EQ]);
+    }
+
+    #[test]
+    fn reads_off_the_request_through_accessors_or_destructuring() {
+        let at = |line: &str, key: &str| read_off_request(line, line.find(key).unwrap());
+        assert!(at("  handle(req.body.transactionStatus);", "transactionStatus"));
+        assert!(at("status = request.get_json()['transactionStatus']", "transactionStatus"));
+        assert!(at("$status = $request->input('transactionStatus');", "transactionStatus"));
+        assert!(at("id = params[:transactionId]", "transactionId"));
+        assert!(at("  const { transactionId, transactionStatus } = req.body;", "transactionStatus"));
+        assert!(!at("  log({ orderId: req.params.orderId, transactionId: result.transactionId });", "transactionId"));
+        assert!(!at("  redis.hset(`3ds:${req.params.orderId}`, 'transactionId', r.transactionId);", "transactionId"));
+    }
+
+    #[test]
+    fn a_response_of_a_call_taking_request_fields_is_not_the_request() {
+        let src = "checkout.post('/checkout/:orderId/pay', async (req, res) => {\n  const { card } = req.body;\n  const result = await pay(req.params.orderId, card);\n  logger.info({ orderId: req.params.orderId, transactionId: result.transactionId });\n  return res.json({ status: result.transactionStatus });\n});\n";
+        assert!(notes("api/src/routes/checkout.ts", src).is_empty());
+    }
+
+    #[test]
+    fn django_views_keyed_reads_and_decorated_declarations() {
+        let src = "@csrf_exempt\n@require_POST\ndef exirom_callback(request):\n    body = json.loads(request.body)\n    if request.headers.get(\"X-Checksum\") == expected(body):\n        Payment.objects.filter(transaction_id=body[\"transactionId\"]).update(status=body[\"transactionStatus\"])\n    return HttpResponse(status=200)\n\n\n@csrf_exempt\n@require_POST\ndef apm_callback(request):\n    payload = json.loads(request.body)\n    transaction_id, status = payload[\"transactionId\"], payload[\"transactionStatus\"]\n    return HttpResponse(status=200)\n";
+        let v = FileView::new("payments/views.py", src);
+        let re = Regex::new(r"(?i)transaction_?status|transaction_?id").unwrap();
+        let hits: Vec<Range<usize>> = re.find_iter(src).map(|m| m.range()).collect();
+        let found: Vec<(usize, &str)> =
+            detect(&v, &hits).iter().map(|d| (v.line_of(d.span.start), d.note.unwrap())).collect();
+        assert_eq!(found, [(4, EQ), (11, NEVER)]);
+    }
+
+    #[test]
+    fn a_record_named_for_callbacks_is_not_a_handler() {
+        let src =
+            "package shop.dto;\n\npublic record CallbackPayload(String transactionId, String transactionStatus) {\n}\n";
+        assert!(notes("src/main/java/shop/dto/CallbackPayload.java", src).is_empty());
     }
 }
