@@ -139,8 +139,10 @@ fn ternary_branch_is_production(line: &str, pos: usize, lang: Lang) -> Option<bo
         let in_true = pos < i;
         return Some(in_true == is_prod);
     }
-    let q = (0..b.len())
-        .find(|&i| mask[i] && b[i] == b'?' && b.get(i + 1) != Some(&b'?') && b.get(i + 1) != Some(&b'.'))?;
+    let q = (0..b.len()).find(|&i| {
+        // Not `??` (null coalescing) nor `?.` (optional chaining).
+        mask[i] && b[i] == b'?' && !matches!(b.get(i + 1), Some(b'?' | b'.')) && (i == 0 || b[i - 1] != b'?')
+    })?;
     let colon = (q + 1..b.len()).find(|&i| mask[i] && b[i] == b':' && b.get(i + 1) != Some(&b':'))?;
     let start = cond_start(&b[..q]);
     let is_prod = cond_is_production(&line[start..q])?;
@@ -240,6 +242,8 @@ mod tests {
             .is_empty()
         );
         assert!(found("src/c.js", "const u = process.env.NODE_ENV !== 'production' ? 'https://sandbox.api.exirom.com/api' : 'https://api.exirom.com/api';").is_empty());
+        assert!(found("src/c.ts", "  baseUrl: process.env.EXIROM_BASE_URL ?? (isProduction ? 'https://api.exirom.com/api' : 'https://sandbox.api.exirom.com/api'),").is_empty());
+        assert!(!found("src/c.ts", "  baseUrl: process.env.EXIROM_BASE_URL ?? (isProduction ? 'https://sandbox.api.exirom.com/api' : 'http://localhost:4010'),").is_empty());
         assert!(found(".env.development", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api").is_empty());
         assert!(found("src/c.py", "SANDBOX_URL = 'https://sandbox.api.exirom.com/api'").is_empty());
         assert!(found("src/c.ts", "// default: https://sandbox.api.exirom.com/api").is_empty());
