@@ -25,9 +25,11 @@ pub struct LogCall {
 static LOG_CALLEE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?P<recv>[A-Za-z_$@][A-Za-z0-9_$]*(?:\s*(?:\.|->|::|\?\.)\s*[A-Za-z_$][A-Za-z0-9_$]*)*)",
-        r"\s*(?:\.|->|::|\?\.)\s*(?P<method>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<bang>!)?\s*(?P<open>\(|[ \t]+[\x22'A-Za-z_:$@#])",
+        r"\s*(?:\.|->|::|\?\.)\s*(?P<method>[A-Za-z_][A-Za-z0-9_]*)[ \t]*(?P<bang>!)?[ \t]*(?P<open>\(|[ \t]+[\x22'A-Za-z_:$@#])",
         r"|(?-u:\b)(?P<func>print|println|printf|print_r|var_dump|var_export|error_log|puts|pp|NSLog|syslog|log|logger|debug|info|warn|error|trace|eprintln|eprint|dbg)",
-        r"\s*(?P<fbang>!)?\s*(?P<fopen>\(|[ \t]+[\x22'A-Za-z_:$@#])",
+        // `[ \t]`, not `\s`: a paren-less call's argument starts on its own line (`x = a.b` then
+        // `puts "…"` on the next line is two statements).
+        r"[ \t]*(?P<fbang>!)?[ \t]*(?P<fopen>\(|[ \t]+[\x22'A-Za-z_:$@#])",
     ))
     .expect("a literal regex that is tested")
 });

@@ -231,28 +231,21 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         }
         // In code (or an interpolation), not in a plain string, unless it is a subscript key
         // (`payment["card"]["number"]`): then the chain starts at the subscripted identifier.
+        // A Ruby symbol subscript (`params[:card][:number]`) is code but starts its chain earlier too.
         let mask = code_mask(line, lang);
-        let mut start = m.start() + usize::from(text.as_bytes()[m.start()] == b'$');
-        if !mask.get(start - lr.start).copied().unwrap_or(false) {
-            let before = &text[lr.start..start];
-            if !(before.ends_with("[\"") || before.ends_with("['")) {
-                continue;
+        let start = m.start() + usize::from(text.as_bytes()[m.start()] == b'$');
+        let before = &text[lr.start..start];
+        let in_code = mask.get(start - lr.start).copied().unwrap_or(false);
+        let chain = if in_code && !before.ends_with("[:") {
+            chain_at(text, start)
+        } else if let Some(key) = (!in_code).then(|| accessor_key(text, lr.start, start)).flatten() {
+            key
+        } else {
+            match subscripted(before) {
+                Some(j) => chain_at(text, lr.start + j),
+                None => continue,
             }
-            let open = before.len() - 2;
-            if open == 0 || !code::is_ident_byte(before.as_bytes()[open - 1]) && before.as_bytes()[open - 1] != b']' {
-                continue;
-            }
-            // Walk back over earlier subscripts to the identifier.
-            let mut j = open;
-            while j > 0 && before.as_bytes()[j - 1] == b']' {
-                match before[..j].rfind('[') {
-                    Some(k) => j = k,
-                    None => break,
-                }
-            }
-            start = lr.start + j - 1;
-        }
-        let chain = chain_at(text, start);
+        };
         let after = text[chain.end..].trim_start_matches([' ', '\t']);
         let sliced = after.starts_with('[');
         // A call is a function (`Masking.pan(…)`, `card.mask()`), unless it is a getter.
@@ -279,6 +272,45 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         out.push(Detection::at(chain.clone()).value(format!("{} {}", &text[call.callee.clone()], &text[chain])));
     }
     out
+}
+
+/// For a key subscript at the end of `before` (`payment["card"][`, `params[:card][:`), the
+/// offset of the subscripted identifier's last byte; `None` when `before` does not end in one.
+fn subscripted(before: &str) -> Option<usize> {
+    if !(before.ends_with("[\"") || before.ends_with("['") || before.ends_with("[:")) {
+        return None;
+    }
+    let b = before.as_bytes();
+    let open = before.len() - 2;
+    if open == 0 || !code::is_ident_byte(b[open - 1]) && b[open - 1] != b']' {
+        return None;
+    }
+    // Walk back over earlier subscripts to the identifier.
+    let mut j = open;
+    while j > 0 && b[j - 1] == b']' {
+        match before[..j].rfind('[') {
+            Some(k) => j = k,
+            None => break,
+        }
+    }
+    j.checked_sub(1)
+}
+
+/// The key string starting at byte `start` when it is the argument of a request accessor
+/// (`$request->input('card.number')`, `request.POST.get("card_number")`, `req.query('pan')`):
+/// the range of the key, which then names the value like a chain does.
+fn accessor_key(text: &str, line_start: usize, start: usize) -> Option<Range<usize>> {
+    const ACCESSORS: &[&str] =
+        &["input", "get", "post", "query", "param", "params", "getparameter", "fetch", "dig", "string", "value"];
+    let before = text[line_start..start].strip_suffix(['\'', '"'])?.strip_suffix('(')?.trim_end();
+    let callee = before.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next()?;
+    let prev = before[..before.len() - callee.len()].trim_end();
+    let is_method = prev.ends_with('.') || prev.ends_with("->") || prev.ends_with("::");
+    if !is_method || !ACCESSORS.contains(&callee.to_ascii_lowercase().as_str()) {
+        return None;
+    }
+    let len = text[start..].find(['\'', '"', '\n'])?;
+    Some(start..start + len)
 }
 
 /// Whether a chain is the raw card number: its reference segment names the number (`pan`,
