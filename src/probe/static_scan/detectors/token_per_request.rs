@@ -23,16 +23,27 @@ use super::{Detection, Detector, FileView};
 pub(crate) const DETECTOR: Detector =
     Detector { name: "token-per-request", file_level: false, keywords: &[], finder: None, detect };
 
+/// Token caching that needs no further look: a cached-token or expiry field, a memo, a cache, or a
+/// guard on a token stored on the object (`if (this.token && …)`, `if self._token is None`,
+/// `unless @token`, `if c.token != ""`).
 static CACHE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)cached_?token|token_?cache|_?token_?expir|tokenexpir|token_?expires|expires_?at|expiresat|token_?ttl",
         r"|refresh_?at\b|refreshat|lru_cache|functools\.cache|@cache\b|@cached|cachetools|rails\.cache\.fetch|cache::remember",
         r"|cache\.(?:get|fetch|remember)|redis\.get|memoize|sync\.once|once\.do|\blazy<|lazy_static|oncecell|@cacheable|caffeine",
-        r"|\|\|=|\?\?=|(?:payload|decoded|claims|jwt)\.exp\b|\[\s*['\x22]exp['\x22]\s*\]|token_?valid|isexpired|is_expired|expired\?",
-        r"|if\s*\(?\s*!?\s*(?:this|self|@|\$this->|cls|c|s|client)?\.?_?(?:access_?)?token\b",
-        r"|(?:unless|if)\s+@?_?token\b|\b_?token\s+is\s+(?:not\s+)?None|\btoken\s*[!=]=\s*(?:nil|null)",
+        r"|token\w*\s*(?:\|\|=|\?\?=)|(?:payload|decoded|claims|jwt)\.exp\b|\[\s*['\x22]exp['\x22]\s*\]|token_?valid|isexpired|is_expired|expired\?",
+        r"|if\s*\(?\s*!?\s*(?:this\.|self\.|@|\$this->|cls\.|c\.|s\.|client\.)_?(?:access_?|auth_?)?token\b",
+        r"|(?:unless|if)\s+@_?token\b|\b(?:self\.|this\.|c\.|s\.)?_token\s+is\s+(?:not\s+)?None",
+        r"|\b(?:this|self|c|s|client)\._?token\s*[!=]=\s*(?:nil|null|\x22\x22)",
     ))
     .expect("a literal regex that is tested")
+});
+
+/// A guard on a bare name (`if (!token)`, `if token is None`, `unless token`): lazy
+/// initialisation, hence caching, only when the guarded name is assigned right after it.
+static BARE_GUARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\bif|\bunless)\s*\(?\s*!?\s*(?:not\s+)?(?P<name>[a-z_$][a-z0-9_$]*token|token)\b")
+        .expect("a literal regex that is tested")
 });
 
 static PAYMENT: LazyLock<Regex> = LazyLock::new(|| {
@@ -48,7 +59,7 @@ static IDENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Za-z_$][A-Za-z0-9_$]*").expect("a literal regex that is tested"));
 
 fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
-    if CACHE.is_match(view.text) {
+    if CACHE.is_match(view.text) || lazily_initialised(view) {
         return Vec::new();
     }
     let lang = view.ctx.lang;
@@ -123,6 +134,28 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         }
     }
     out
+}
+
+/// Whether a bare token guard is followed, within 2 lines, by an assignment of the guarded name
+/// (`if (!token) token = await login();`): a parameter checked before use (`if token != ""`
+/// then a header set) is not caching.
+fn lazily_initialised(view: &FileView<'_>) -> bool {
+    let total = view.line_count();
+    (0..total).any(|n| {
+        BARE_GUARD.captures_iter(view.line(n)).any(|c| {
+            let name = &c["name"];
+            (n..(n + 3).min(total)).any(|i| {
+                let l = view.line(i);
+                let from = if i == n { c.get(0).map_or(0, |m| m.end()) } else { 0 };
+                IDENT.find_iter(&l[from..]).any(|m| {
+                    m.as_str() == name && {
+                        let rest = l[from + m.end()..].trim_start();
+                        rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=>")
+                    }
+                })
+            })
+        })
+    })
 }
 
 fn has_ident(line: &str, name: &str) -> bool {
@@ -200,5 +233,21 @@ mod tests {
         assert_eq!(function_name("func (c *Client) token(ctx context.Context) (string, error) {"), Some("token"));
         assert_eq!(function_name("const getToken = async () => {"), Some("getToken"));
         assert_eq!(function_name("  private String fetchToken() {"), Some("fetchToken"));
+    }
+
+    #[test]
+    fn unrelated_memos_and_parameter_checks_are_not_caching() {
+        let rb = "class Client\n  def self.config\n    @config ||= Config.new\n  end\n\n  def charge(order)\n    token = post(\"/v1/auth\", creds)[\"token\"]\n    post(\"/v1/payments/card\", body(order), token)\n  end\n\n  def post(path, body, token = nil)\n    request[\"Authorization\"] = \"Bearer #{token}\" if token\n  end\nend\n";
+        assert_eq!(count("app/services/exirom/client.rb", rb), 1);
+        let go = "func (c *Client) post(ctx context.Context, path, token string) error {\n\tif token != \"\" {\n\t\treq.Header.Set(\"Authorization\", \"Bearer \"+token)\n\t}\n\treturn nil\n}\n\nfunc (c *Client) CreatePayment(ctx context.Context) error {\n\tif err := c.post(ctx, \"/v1/auth\", \"\"); err != nil {\n\t\treturn err\n\t}\n\treturn c.post(ctx, \"/v1/payments/card\", auth.Token)\n}\n";
+        assert_eq!(count("internal/exirom/client.go", go), 1);
+    }
+
+    #[test]
+    fn lazy_initialisation_is_caching() {
+        let js = "let token;\nasync function getToken() {\n  if (!token) token = (await axios.post(`${BASE}/v1/auth`, creds)).data.token;\n  return token;\n}\nasync function pay(b) {\n  return axios.post(`${BASE}/v1/payments/card`, b, auth(await getToken()));\n}\n";
+        assert_eq!(count("src/exirom.js", js), 0);
+        let rb = "def token\n  @token ||= post(\"/v1/auth\", creds)[\"token\"]\nend\ndef charge(o)\n  post(\"/v1/payments/card\", o, token)\nend\n";
+        assert_eq!(count("app/exirom.rb", rb), 0);
     }
 }
