@@ -347,7 +347,6 @@ fn scan(repo: &str) -> Parsed {
 }
 
 #[test]
-#[ignore = "run after the static probe lands: cargo test --test cli eval_accuracy -- --ignored"]
 fn static_probe_accuracy() {
     let expected = load_expected();
     let mut reported = Vec::new();

@@ -354,7 +354,12 @@ pub fn classify(path: &str, text: &str) -> FileContext {
     let ext = extension(name);
     let mut kinds = Kinds::EMPTY;
 
-    if dir_parts.iter().any(|d| TEST_DIRS.contains(d)) || is_test_name(name, &path[path.len() - name.len()..]) {
+    // Under `src/main/` (Maven/Gradle) or a Laravel/Rails `app/`, a `FooTest` class is a test only
+    // if it uses a test framework: `app/Console/Commands/SmokeTest.php` is a post-deploy command.
+    let main_source = dir_parts.windows(2).any(|w| w == ["src", "main"]) || dir_parts.first() == Some(&"app");
+    let original = &path[path.len() - name.len()..];
+    let camel_test = is_camel_test_name(original) && (!main_source || uses_test_framework(text));
+    if dir_parts.iter().any(|d| TEST_DIRS.contains(d)) || is_test_name(name) || camel_test {
         kinds.insert(Kind::Test);
     }
     if dir_parts.iter().any(|d| VENDOR_DIRS.contains(d)) {
@@ -398,7 +403,8 @@ pub fn classify(path: &str, text: &str) -> FileContext {
     if is_minified(name, ext, text) {
         kinds.insert(Kind::Minified);
     }
-    FileContext { kinds, env: environment(&dir_parts, name), lang }
+    let code = kinds.contains(Kind::Code);
+    FileContext { kinds, env: environment(&dir_parts, name, code), lang }
 }
 
 /// The extension of a file name (`""` for none; `env` for `.env*` names).
@@ -417,7 +423,7 @@ fn name_tokens(name: &str) -> impl Iterator<Item = &str> {
     name.split(['.', '-', '_']).filter(|t| !t.is_empty())
 }
 
-fn is_test_name(lower: &str, original: &str) -> bool {
+fn is_test_name(lower: &str) -> bool {
     let stem = lower.split('.').next().unwrap_or_default();
     let tokens: Vec<&str> = lower.split('.').collect();
     // foo.test.ts, foo.spec.js, foo.cy.ts, foo.stories.tsx
@@ -435,7 +441,19 @@ fn is_test_name(lower: &str, original: &str) -> bool {
     {
         return true;
     }
-    // FooTest.java, FooTests.cs, FooIT.java, FooTest.php, FooSpec.scala (case matters: "Latest.java" is not a test)
+    false
+}
+
+/// Whether source text imports or extends a unit-test framework.
+fn uses_test_framework(text: &str) -> bool {
+    const MARKERS: &[&str] =
+        &["junit", "@Test", "TestCase", "PHPUnit", "testng", "NUnit", "Xunit", "[Fact]", "[Test]", "RSpec", "Minitest"];
+    MARKERS.iter().any(|m| text.contains(m))
+}
+
+/// `FooTest.java`, `FooTests.cs`, `FooIT.java`, `FooTest.php`, `FooSpec.scala` (case matters:
+/// `Latest.java` is not a test).
+fn is_camel_test_name(original: &str) -> bool {
     let ostem = original.split('.').next().unwrap_or_default();
     ["Test", "Tests", "IT", "Spec", "TestCase"].iter().any(|s| {
         ostem.len() > s.len()
@@ -496,10 +514,12 @@ fn is_minified(name: &str, ext: &str, text: &str) -> bool {
 }
 
 /// The environment from the file name first, then the nearest directory that names one.
-fn environment(dirs: &[&str], name: &str) -> Env {
+fn environment(dirs: &[&str], name: &str, code: bool) -> Env {
     // Spring/Helm/.NET style names carry the environment in the name:
-    // application-prod.yml, values-prod.yaml, appsettings.Production.json, .env.production
-    if let Some(env) = env_of_tokens(name_tokens(name)) {
+    // application-prod.yml, values-prod.yaml, appsettings.Production.json, .env.production.
+    // A source file named `demo` is a demo *mode* of the production app (a kiosk, a showroom
+    // checkout), not a demo environment's configuration.
+    if let Some(env) = env_of_tokens(name_tokens(name).filter(|t| !(code && *t == "demo"))) {
         return env;
     }
     // Angular/Ionic: environments/environment.ts is the development build's file.
@@ -545,7 +565,6 @@ mod tests {
             "src/pay.test.ts",
             "src/pay.spec.js",
             "src/test/java/com/shop/PayTest.java",
-            "app/PaymentServiceTest.php",
             "test/fixtures/card.json",
             "conftest.py",
         ] {
@@ -554,6 +573,10 @@ mod tests {
         for p in ["src/latest.ts", "src/Latest.java", "src/contest.py", "src/attestation.rb"] {
             assert!(!classify(p, "").is(Kind::Test), "{p}");
         }
+        // Under app/ or src/main/, a FooTest class is a test only when it uses a test framework.
+        assert!(classify("app/PaymentServiceTest.php", "class PaymentServiceTest extends TestCase {}").is(Kind::Test));
+        assert!(!classify("app/Console/Commands/SmokeTest.php", "class SmokeTest extends Command {}").is(Kind::Test));
+        assert!(classify("lib/PayTest.php", "").is(Kind::Test));
     }
 
     #[test]
@@ -599,10 +622,20 @@ mod tests {
             "values-staging.yaml",
             "deploy/preprod/app.env",
             "config/environments/test.rb",
+            "config/demo.yml",
+            ".env.demo",
         ] {
             assert_eq!(classify(p, "").env, Env::NonProduction, "{p}");
         }
-        for p in [".env", "config/default.json", "src/client.ts", "application.yml", "src/product.ts"] {
+        // A source file named demo is the production app's demo mode.
+        for p in [
+            ".env",
+            "config/default.json",
+            "src/client.ts",
+            "application.yml",
+            "src/product.ts",
+            "src/services/demo.ts",
+        ] {
             assert_eq!(classify(p, "").env, Env::Unknown, "{p}");
         }
     }

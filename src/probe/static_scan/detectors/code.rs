@@ -13,7 +13,7 @@ use regex::Regex;
 
 use super::super::context::Lang;
 use super::FileView;
-pub use super::env::{assigned_key, env_of_words, line_keys, section_env};
+pub use super::env::{assigned_key, env_of_words, line_keys, section_env, section_env_by};
 pub use super::logging::{LogCall, log_calls, log_calls_in};
 
 /// Whether a line is a comment (or the inside of a block comment), judged from its start.

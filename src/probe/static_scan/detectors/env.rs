@@ -80,6 +80,11 @@ pub fn line_keys(line: &str, pos: usize, lang: Lang) -> Vec<&str> {
 /// TOML/INI header, or a Spring profile (`spring.config.activate.on-profile: prod`) in the same
 /// YAML document.
 pub fn section_env(view: &FileView<'_>, n: usize) -> Option<Env> {
+    section_env_by(view, n, &|w| env_of_words(w))
+}
+
+/// [`section_env`] with the environment of a key's words decided by `env_of`.
+pub fn section_env_by(view: &FileView<'_>, n: usize, env_of: &dyn Fn(&[String]) -> Option<Env>) -> Option<Env> {
     let mut cur = indent(view.line(n));
     let lang = view.ctx.lang;
     let mut i = n;
@@ -97,12 +102,12 @@ pub fn section_env(view: &FileView<'_>, n: usize) -> Option<Env> {
             && (t.contains("on-profile:") || t.starts_with("profiles:") || t.contains("spring.profiles:"))
         {
             let v = t.rsplit(':').next().unwrap_or_default();
-            if let Some(env) = env_of_words(&words(v)) {
+            if let Some(env) = env_of(&words(v)) {
                 return Some(env);
             }
         }
         if t.starts_with('[') && t.ends_with(']') && matches!(lang, Lang::KeyValue | Lang::Other) {
-            return env_of_words(&words(t));
+            return env_of(&words(t));
         }
         let ind = indent(line);
         if ind < cur {
@@ -112,7 +117,7 @@ pub fn section_env(view: &FileView<'_>, n: usize) -> Option<Env> {
                 .next()
                 .unwrap_or_default()
                 .trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
-            if let Some(env) = env_of_words(&words(key)) {
+            if let Some(env) = env_of(&words(key)) {
                 return Some(env);
             }
             if ind == 0 {

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use super::code::{env_of_words, section_env};
+use super::code::{env_of_words, section_env_by};
 use super::{Detection, Detector, FileView};
 use crate::probe::static_scan::card;
 use crate::probe::static_scan::context::Env;
@@ -30,16 +30,23 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
         .filter_map(|h| card::validate(view.text, h.clone()))
         .filter(|p| card::is_test_card(&p.digits) && !super::pan_in_source::is_display_example(view, p.range.start))
         .filter(|p| {
-            view.ctx.is_production() || section_env(view, view.line_of(p.range.start)) != Some(Env::NonProduction)
+            // A `DEMO_CARD` / `demo:` section is the production app's demo mode, not a demo environment.
+            let env_of = |w: &[String]| env_of_words(&w.iter().filter(|x| *x != "demo").collect::<Vec<_>>());
+            view.ctx.is_production()
+                || section_env_by(view, view.line_of(p.range.start), &env_of) != Some(Env::NonProduction)
         })
         .map(|p| Detection::sensitive(p.range.clone(), p.range, Sensitive::Pan))
         .collect()
 }
 
-/// A file under a sandbox/dev/mock/seed directory or named so (`scripts/seed-sandbox.js`).
+/// A file under a sandbox/dev/mock/seed directory or named so (`scripts/seed-sandbox.js`). A file
+/// named `demo` is a demo mode of the production app (`services/demo.ts`, `checkout/demo.blade.php`):
+/// its card reaches production.
 fn in_sandbox_path(path: &str) -> bool {
-    let w: Vec<String> =
-        path.split(['/', '.', '-', '_']).filter(|t| !t.is_empty()).map(str::to_ascii_lowercase).collect();
+    let name_at = path.rfind('/').map_or(0, |i| i + 1);
+    let dirs = path[..name_at].split(['/', '.', '-', '_']);
+    let name = path[name_at..].split(['.', '-', '_']).filter(|t| !t.eq_ignore_ascii_case("demo"));
+    let w: Vec<String> = dirs.chain(name).filter(|t| !t.is_empty()).map(str::to_ascii_lowercase).collect();
     env_of_words(&w) == Some(Env::NonProduction)
         || w.iter().any(|x| matches!(x.as_str(), "seed" | "seeds" | "stub" | "stubs"))
 }
