@@ -224,6 +224,29 @@ fn fingerprint_ignores_survive_line_moves() {
     assert_eq!(findings[0]["fingerprint"], fp.as_str());
 }
 
+/// A sandbox URL in a base config file is the development default when a production file beside
+/// it sets the live host (ASP.NET, Spring, Helm layering); without that override it is reported.
+#[test]
+fn sandbox_url_in_an_overridden_base_config_is_not_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    let sandbox_urls = |r: &Path| -> Vec<String> {
+        let report = json_report(r, &[]);
+        let (_, _, findings) = results(&report).into_iter().find(|(rule, _, _)| rule == "sandbox-url").unwrap();
+        findings.iter().map(|f| f["path"].as_str().unwrap().to_string()).collect()
+    };
+    write(r, "src/Shop/appsettings.json", "{ \"Exirom\": { \"BaseUrl\": \"https://sandbox.api.exirom.com/api\" } }\n");
+    write(r, "src/main/resources/application.yml", "exirom:\n  base-url: https://sandbox.api.exirom.com/api\n");
+    assert_eq!(sandbox_urls(r), ["src/Shop/appsettings.json", "src/main/resources/application.yml"]);
+    write(
+        r,
+        "src/Shop/appsettings.Production.json",
+        "{ \"Exirom\": { \"BaseUrl\": \"https://api.exirom.com/api\" } }\n",
+    );
+    write(r, "src/main/resources/application-prod.yml", "exirom:\n  base-url: https://api.exirom.com/api\n");
+    assert!(sandbox_urls(r).is_empty());
+}
+
 #[cfg(unix)]
 #[test]
 fn unreadable_paths_are_warnings() {

@@ -22,6 +22,7 @@ pub mod fingerprint;
 mod gating;
 pub mod mask;
 pub mod matcher;
+mod overrides;
 pub mod source;
 pub mod suppress;
 pub mod walk;
@@ -124,7 +125,9 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
         let fctx = context::classify(rel, &text);
         let scan = matcher.scan_with_context(rel, &text, fctx);
         let facts = collector.as_ref().and_then(|c| c.collect(rel, &text, fctx));
-        (!scan.findings.is_empty() || !scan.warnings.is_empty() || facts.is_some()).then_some((scan, facts))
+        let live = overrides::sets_live_host(&fctx, &text).then(|| rel.to_string());
+        (!scan.findings.is_empty() || !scan.warnings.is_empty() || facts.is_some() || live.is_some())
+            .then_some((scan, facts, live))
     };
     let walked = match ctx.scope.as_deref().filter(|s| s.mode == Mode::Staged) {
         Some(scope) => match gating::walk_staged(scope, &walk_opts, scan_file) {
@@ -139,11 +142,18 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
     let mut findings: Vec<RuleFinding> = Vec::new();
     let mut inline_warnings = Vec::new();
     let mut evidence_files = Vec::new();
-    for (s, facts) in walked.results {
+    let mut live_overrides = BTreeSet::new();
+    for (s, facts, live) in walked.results {
         findings.extend(s.findings);
         inline_warnings.extend(s.warnings);
         evidence_files.extend(facts);
+        live_overrides.extend(live);
     }
+    // A sandbox URL in a base config file that a production file beside it overrides is the
+    // development default (see `overrides`).
+    findings.retain(|f| {
+        rules[f.rule].implementation != "sandbox-url" || !overrides::overridden(&f.finding.path, &live_overrides)
+    });
     inline_warnings.sort();
     inline_warnings.dedup();
     warnings.extend(skipped_warnings(&walked.skipped, cfg.max_file_size));

@@ -1,0 +1,82 @@
+//! Layered configuration: a base file (`appsettings.json`, `application.yml`, `values.yaml`,
+//! `.env`, node-config `default.json`) is what production reads only where no production file
+//! beside it overrides it. ASP.NET reads `appsettings.Production.json` over `appsettings.json`,
+//! Spring `application-prod.yml` over `application.yml`, Helm `-f values-prod.yaml` over
+//! `values.yaml`. A sandbox URL in the base file is the development default when such a file sets
+//! the live host; `sandbox-url` then has nothing to report there.
+//!
+//! The walk marks production files that name the live host ([`sets_live_host`]) as it reads them,
+//! so no file is read twice.
+
+use std::collections::BTreeSet;
+
+use super::context::FileContext;
+
+/// Whether a production configuration file names the live Exirom API host.
+pub(super) fn sets_live_host(ctx: &FileContext, text: &str) -> bool {
+    ctx.is_production()
+        && text.match_indices("api.exirom.com").any(|(i, _)| !text[..i].to_ascii_lowercase().ends_with("sandbox."))
+}
+
+/// Whether one of `live` (production files that set the live host) overrides the base file `path`.
+pub(super) fn overridden(path: &str, live: &BTreeSet<String>) -> bool {
+    let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
+    let base = stem(name);
+    live.iter().any(|o| {
+        let (odir, oname) = o.rsplit_once('/').map_or(("", o.as_str()), |(d, n)| (d, n));
+        odir == dir && oname != name && {
+            let ostem = stem(oname);
+            ostem.eq_ignore_ascii_case(base) || base.eq_ignore_ascii_case("default")
+        }
+    })
+}
+
+/// The first token of a file name: `application` of `application-prod.yml`, `appsettings` of
+/// `appsettings.Production.json`, `.env` of `.env.production`.
+fn stem(name: &str) -> &str {
+    let (dot, rest) = name.strip_prefix('.').map_or(("", name), |r| (".", r));
+    let end = rest.find(['.', '-', '_']).unwrap_or(rest.len());
+    &name[..dot.len() + end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::static_scan::context::classify;
+
+    fn live(paths: &[&str]) -> BTreeSet<String> {
+        paths.iter().map(|p| (*p).to_string()).collect()
+    }
+
+    #[test]
+    fn production_siblings_override_their_base() {
+        let l = live(&[
+            "src/Shop/appsettings.Production.json",
+            "src/main/resources/application-prod.yml",
+            "deploy/chart/values-prod.yaml",
+            "config/production.json",
+            ".env.production",
+        ]);
+        for p in [
+            "src/Shop/appsettings.json",
+            "src/main/resources/application.yml",
+            "src/main/resources/application.properties",
+            "deploy/chart/values.yaml",
+            "config/default.json",
+            ".env",
+        ] {
+            assert!(overridden(p, &l), "{p}");
+        }
+        for p in ["src/Other/appsettings.json", "src/main/resources/bootstrap.yml", "src/config.ts"] {
+            assert!(!overridden(p, &l), "{p}");
+        }
+    }
+
+    #[test]
+    fn only_production_files_naming_the_live_host_count() {
+        let prod = classify("appsettings.Production.json", "");
+        assert!(sets_live_host(&prod, r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
+        assert!(!sets_live_host(&prod, r#"{"BaseUrl": "https://sandbox.api.exirom.com/api"}"#));
+        assert!(!sets_live_host(&classify("appsettings.json", ""), r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
+    }
+}
