@@ -79,6 +79,13 @@ const LOG_METHODS: &[&str] = &[
     "log_error",
     "logf",
     "logln",
+    // .NET ILogger
+    "loginformation",
+    "logdebug",
+    "logwarning",
+    "logerror",
+    "logcritical",
+    "logtrace",
 ];
 
 /// Words of a receiver that make it a logger.
