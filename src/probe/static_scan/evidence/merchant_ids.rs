@@ -67,7 +67,10 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
         }
         if let Some(v) = literal_after(line, key_end) {
             let value = line[v].trim();
-            if value.len() >= 3 && value.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-')) {
+            if value.len() >= 3
+                && value.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+                && !is_field_name(value)
+            {
                 done.push(n);
                 let mut f = scope.fact("literal", m.start());
                 f.value = Some(format!("{kind}={value}"));
@@ -75,6 +78,27 @@ fn collect(scope: &Scope<'_>, out: &mut Vec<Fact>) {
             }
         }
     }
+}
+
+/// Another Exirom field's name: `("mid", "orderAmount", …)` lists the fields of the callback
+/// checksum; it fixes no id.
+fn is_field_name(value: &str) -> bool {
+    const FIELDS: &[&str] = &[
+        "orderamount",
+        "ordercurrency",
+        "transactionid",
+        "transactionstatus",
+        "requestid",
+        "amount",
+        "currency",
+        "accountid",
+        "merchantid",
+        "declinecode",
+        "token",
+        "callbackurl",
+        "mid",
+    ];
+    FIELDS.contains(&value.to_ascii_lowercase().as_str())
 }
 
 /// `(kind, value)` of a literal fact.
@@ -214,6 +238,15 @@ mod tests {
         let (status, msg, _) = run_with("production-merchant-ids", &files, cfg);
         assert_eq!(status, Status::Fail, "{msg}");
         assert!(msg.contains("golive.toml [exirom] mid"), "{msg}");
+    }
+
+    #[test]
+    fn a_list_of_field_names_fixes_no_id() {
+        // Its checksum helper lists ("mid", "orderAmount", "orderCurrency", "transactionId").
+        let views = include_str!("../../../../fixtures/eval/python-shop/payments/views.py");
+        let (_, msg, findings) = run("production-merchant-ids", &[PAY, ("payments/views.py", views)]);
+        assert!(!msg.contains("fixed at"), "{msg}");
+        assert!(findings.iter().all(|f| f.path != "payments/views.py"), "{msg}");
     }
 
     #[test]
