@@ -125,7 +125,7 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
         let fctx = context::classify(rel, &text);
         let scan = matcher.scan_with_context(rel, &text, fctx);
         let facts = collector.as_ref().and_then(|c| c.collect(rel, &text, fctx));
-        let live = overrides::sets_live_host(&fctx, &text).then(|| rel.to_string());
+        let live = overrides::sets_live_host(fctx, &text).then(|| rel.to_string());
         (!scan.findings.is_empty() || !scan.warnings.is_empty() || facts.is_some() || live.is_some())
             .then_some((scan, facts, live))
     };

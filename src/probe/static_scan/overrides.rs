@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use super::context::FileContext;
 
 /// Whether a production configuration file names the live Exirom API host.
-pub(super) fn sets_live_host(ctx: &FileContext, text: &str) -> bool {
+pub(super) fn sets_live_host(ctx: FileContext, text: &str) -> bool {
     ctx.is_production()
         && text.match_indices("api.exirom.com").any(|(i, _)| !text[..i].to_ascii_lowercase().ends_with("sandbox."))
 }
@@ -75,8 +75,8 @@ mod tests {
     #[test]
     fn only_production_files_naming_the_live_host_count() {
         let prod = classify("appsettings.Production.json", "");
-        assert!(sets_live_host(&prod, r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
-        assert!(!sets_live_host(&prod, r#"{"BaseUrl": "https://sandbox.api.exirom.com/api"}"#));
-        assert!(!sets_live_host(&classify("appsettings.json", ""), r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
+        assert!(sets_live_host(prod, r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
+        assert!(!sets_live_host(prod, r#"{"BaseUrl": "https://sandbox.api.exirom.com/api"}"#));
+        assert!(!sets_live_host(classify("appsettings.json", ""), r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
     }
 }
