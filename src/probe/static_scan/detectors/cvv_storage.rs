@@ -145,13 +145,26 @@ static ORM_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     .expect("a literal regex that is tested")
 });
 
+/// A Kotlin property or parameter declaration: `val cvv2: String?`, `cvv: String,`.
+static KOTLIN_DECL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\b(?:val|var)\s+)?[A-Za-z_][A-Za-z0-9_]*\s*:\s*[A-Z][A-Za-z0-9_<>]*\??\s*(?:[,)=]|$)")
+        .expect("a literal regex that is tested")
+});
+
+/// A Sequel/ActiveRecord-style typed column: `String :security_code, size: 4`.
+static SEQUEL_COLUMN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:String|Integer|Fixnum|Bignum|column|varchar|char)\s+:[a-z_]*(?:cvv|cvc|security_code)")
+        .expect("a literal regex that is tested")
+});
+
 static STORE_CALL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)^(?:save|create|insert|insertone|insertmany|insert_one|insert_many|update|updateone|update_one",
         r"|updatemany|upsert|persist|put|set|setex|hset|hmset|setitem|write|writefile|writefilesync|appendfile",
         r"|appendfilesync|file_put_contents|fwrite|fputs|add|store|remember|cache|create!|save!|update!",
         r"|update_attribute|update_attributes|update_column|update_columns|new|build|setcvv|setcvc|setsecuritycode|push|rpush|lpush|sadd|add_item|bulk_create|get_or_create|update_or_create|firstorcreate|updateorcreate",
-        r"|cookie|setcookie|set_cookie)$",
+        r"|cookie|setcookie|set_cookie|update_meta_data|add_meta_data|update_post_meta|add_post_meta|update_user_meta",
+        r"|add_user_meta|update_option|add_option|set_transient|wc_update_order_item_meta|wc_add_order_item_meta)$",
     ))
     .expect("a literal regex that is tested")
 });
@@ -242,6 +255,7 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
     // An annotation (`@Column(name = "cvv")`) whose field follows is reported at the field.
     let t = line.trim_start();
     if (t.starts_with('@') || t.starts_with('['))
+        && !SQL_WRITE.is_match(line)
         && words(view.line(n + 1)).iter().any(|w| matches!(w.as_str(), "cvv" | "cvc" | "cvv2" | "cvc2"))
     {
         return None;
@@ -266,9 +280,15 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
     let prev = if n > 0 { view.line(n - 1) } else { "" };
     let boolean =
         ["Boolean", "boolean", "bool", "BOOLEAN", "BooleanField", "TINYINT(1)"].iter().any(|b| line.contains(b));
+    let entity_file = ["@Entity", "@MappedEntity", "@Table(", "@Document"].iter().any(|a| text.contains(a));
+    // Kotlin parameters and properties (`val cvv: String,`) read like a Mongoose schema; they are
+    // columns only in an entity.
+    let kotlin_decl = lang == Lang::Jvm && KOTLIN_DECL.is_match(line);
+    let annotated_field = prev.trim_start().starts_with(['@', '['])
+        && (ORM_FIELD.is_match(prev) || prev.contains("@MappedProperty") || prev.contains("@Column"));
     if !boolean
         && !in_form_class(view, n)
-        && (ORM_FIELD.is_match(line) || prev.trim_start().starts_with(['@', '[']) && ORM_FIELD.is_match(prev))
+        && (ORM_FIELD.is_match(line) && (!kotlin_decl || entity_file) || annotated_field)
     {
         return Some("CVV field in a database model or migration");
     }
@@ -276,11 +296,16 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
         return Some("CVV field in a database model or migration");
     }
     if matches!(lang, Lang::Jvm | Lang::CSharp)
-        && text.contains("@Entity")
-        && (lower.contains("string ") || lower.contains("int ") || lower.contains("integer "))
-        && line.trim_end().ends_with(';')
-        && !line.contains('(')
+        && entity_file
+        && (((lower.contains("string ") || lower.contains("int ") || lower.contains("integer "))
+            && line.trim_end().ends_with(';')
+            && !line.contains('('))
+            || KOTLIN_DECL.is_match(line) && !line.contains("fun "))
     {
+        return Some("CVV field in a database model or migration");
+    }
+    // Sequel migrations: `String :security_code, size: 4`.
+    if lang == Lang::Ruby && SEQUEL_COLUMN.is_match(line) {
         return Some("CVV field in a database model or migration");
     }
     // Session storage.
@@ -298,7 +323,20 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
         let Some((callee, open)) = enclosing_call(view, p) else {
             break;
         };
+        // A method called on an expression (`DB[:payments].insert(`) has a receiver even when the
+        // callee's chain starts after `]` or `)`.
+        let on_expression = text[..callee.start].ends_with(['.', ']', ')']) || text[..callee.start].ends_with("->");
         let name = &text[callee.clone()];
+        let bare = name.trim_start_matches(['.', '-', '>']);
+        let name = if (on_expression || bare.len() < name.len()) && !bare.contains(['.', '>', ':']) {
+            format!("expr.{bare}")
+        } else {
+            name.to_string()
+        };
+        let name = name.as_str();
+        if constructed_and_saved(view, callee.clone()) {
+            return Some("CVV stored on a model that is saved");
+        }
         if is_store_call(name) {
             return Some(if is_log_like(name) { "CVV written to a log" } else { "CVV written to storage" });
         }
@@ -419,6 +457,24 @@ fn object_of(chain: &str) -> Option<&str> {
     let obj = obj.trim_start_matches(['$', '@']);
     (!obj.is_empty() && !matches!(obj, "this" | "self" | "req" | "request" | "params" | "body" | "input" | "form"))
         .then_some(obj)
+}
+
+/// `payment = CardPayment(…, cvc=card["cvc"])` (a model constructed with the CVV) followed by
+/// saving `payment` (`db.session.add(payment)`, `payment.save()`).
+fn constructed_and_saved(view: &FileView<'_>, callee: Range<usize>) -> bool {
+    let name = &view.text[callee.clone()];
+    let class = name.rsplit(['.', ':', '\\']).next().unwrap_or(name).trim_start_matches("new ");
+    if !class.starts_with(|c: char| c.is_ascii_uppercase()) || !class.bytes().any(|b| b.is_ascii_lowercase()) {
+        return false;
+    }
+    let n = view.line_of(callee.start);
+    let lr = view.line_range(n);
+    let before = view.text[lr.start..callee.start].trim_end().trim_end_matches("new").trim_end();
+    let Some(lhs) = before.strip_suffix('=').filter(|l| !l.ends_with(['=', '!', '<', '>'])) else {
+        return false;
+    };
+    let var = lhs.trim_end().rsplit([' ', '\t', '(']).next().unwrap_or_default().trim_start_matches(['$', '@']);
+    !var.is_empty() && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && saved_after(view, n, var)
 }
 
 /// Whether the object is saved within the next 8 lines (`card.save()`, `$card->save()`,
