@@ -25,7 +25,7 @@ pub struct LogCall {
 static LOG_CALLEE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?P<recv>[A-Za-z_$@][A-Za-z0-9_$]*(?:\s*(?:\.|->|::|\?\.)\s*[A-Za-z_$][A-Za-z0-9_$]*)*)",
-        r"\s*(?:\.|->|::|\?\.)\s*(?P<method>[A-Za-z_][A-Za-z0-9_]*)[ \t]*(?P<bang>!)?[ \t]*(?P<open>\(|[ \t]+[\x22'A-Za-z_:$@#])",
+        r"\s*(?:\.|->|::|\?\.)\s*(?P<method>[A-Za-z_][A-Za-z0-9_]*)[ \t]*(?P<bang>!)?[ \t]*(?P<open>\(|\{|[ \t]+[\x22'A-Za-z_:$@#])",
         r"|(?-u:\b)(?P<func>print|println|printf|print_r|var_dump|var_export|error_log|puts|pp|NSLog|syslog|log|logger|debug|info|warn|error|trace|eprintln|eprint|dbg)",
         // `[ \t]`, not `\s`: a paren-less call's argument starts on its own line (`x = a.b` then
         // `puts "…"` on the next line is two statements).
@@ -162,7 +162,11 @@ pub fn log_calls_in<'a>(view: &FileView<'a>, within: Range<usize>) -> Vec<LogCal
         if !is_log {
             continue;
         }
-        let args = if open.2 == "(" {
+        // `(…)`, or a Kotlin logging lambda `logger.info { "…" }`.
+        if open.2 == "{" && lang != Lang::Jvm {
+            continue;
+        }
+        let args = if open.2 == "(" || open.2 == "{" {
             match matching_paren(text, open.0, lang, 4_000) {
                 Some(end) => open.0 + 1..end - 1,
                 None => continue,
