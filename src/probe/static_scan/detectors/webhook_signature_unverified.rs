@@ -37,7 +37,7 @@ static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
         r"|@[A-Za-z_.]*\.(?:post|route|api_route)\s*\(|@(?:Post|Request)Mapping|@Post\(|\[Http(?:Post|Route)|\bRoute::(?:post|any|match)\s*\(",
         r"|^\s*post\s+['\x22:]|\bHandleFunc\s*\(|\.POST\s*\(|export\s+(?:async\s+)?function\s+POST\b",
         r"|exports\.handler|export\s+(?:const|default|async\s+function)\s+handler|functions\.https\.onRequest|@csrf_exempt",
-        r"|http\.ResponseWriter|\bdef\s+\w+\s*\(\s*(?:self\s*,\s*)?request\b|function\s+\w+\s*\(\s*(?:Request|ServerRequestInterface)\s+\$",
+        r"|http\.ResponseWriter|\becho\.Context\b|\*gin\.Context\b|\*fiber\.Ctx\b|\*fasthttp\.RequestCtx\b|\bdef\s+\w+\s*\(\s*(?:self\s*,\s*)?request\b|function\s+\w+\s*\(\s*(?:Request|ServerRequestInterface)\s+\$",
         r"|\bdef\s+(?:callback|webhook|notify|notification|ipn|exirom\w*|handle_\w*callback\w*|\w*webhook\w*|\w*callback\w*)\b",
         r"|(?:function\s+\w+|const\s+\w+\s*=\s*(?:async\s*)?)\s*\(\s*(?:req|request|ctx|event)\b|\w+\s*\(\s*req\s*:\s*(?:Request|FastifyRequest|NextRequest)",
         r"|public\s+\S+\s+\w+\s*\([^)]*@RequestBody",
@@ -57,7 +57,7 @@ static REQUEST_BODY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\breq(?:uest)?\s*\.\s*(?:body|json|get_json|data|form|post|params|payload|raw_post_data|input|all|getcontent|getbody)\b",
         r"|\$_POST|php://input|\$request->|@RequestBody|r\.Body|\bparams\s*\[|json_decode|ctx\.request\.body|event\.body|JSON\.parse\(\s*(?:req|event|body|raw)",
-        r"|await\s+request\.(?:json|text|formData)\(",
+        r"|await\s+request\.(?:json|text|formData)\(|\.(?:Bind|BindJSON|ShouldBind|ShouldBindJSON|BodyParser)\(\s*&|c\.Request\(\)\.Body",
     ))
     .expect("a literal regex that is tested")
 });
@@ -265,7 +265,7 @@ fn request_sourced(view: &FileView<'_>, r: &Range<usize>, pos: usize) -> bool {
         let Some(m) = ident.find(l) else {
             return false;
         };
-        if l.contains("@RequestBody") || l.contains("Decode(&") && REQUEST_BODY.is_match(l) {
+        if l.contains("@RequestBody") || (l.contains("Decode(&") || l.contains("Bind")) && REQUEST_BODY.is_match(l) {
             return true;
         }
         // `root = <request body>` with the request expression right at the start of the value.
