@@ -100,7 +100,9 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     let calls_payment = |r: (usize, usize)| {
         (r.0..=r.1).any(|i| {
             let l = view.line(i);
-            PAYMENT.is_match(l) || payment_names.iter().any(|p| has_ident(l, p))
+            PAYMENT.is_match(l)
+                || payment_names.iter().any(|p| has_ident(l, p))
+                || i > r.0 && calls_payment_operation(l)
         })
     };
     let mut out = Vec::new();
@@ -155,6 +157,20 @@ fn lazily_initialised(view: &FileView<'_>) -> bool {
                 })
             })
         })
+    })
+}
+
+/// A call of a payment operation defined elsewhere: `Exirom_Refunds_Legacy::refund(`,
+/// `$this->charge(`, `client.createPayment(`, `gateway.payout(`.
+fn calls_payment_operation(line: &str) -> bool {
+    IDENT.find_iter(line).any(|m| {
+        line[m.end()..].trim_start().starts_with('(') && {
+            let w = super::code::words(m.as_str());
+            w.iter().any(|x| matches!(x.as_str(), "refund" | "charge" | "payout" | "payment" | "capture" | "pay"))
+                && !w
+                    .iter()
+                    .any(|x| matches!(x.as_str(), "token" | "auth" | "login" | "authenticate" | "log" | "logger"))
+        }
     })
 }
 
@@ -249,5 +265,13 @@ mod tests {
         assert_eq!(count("src/exirom.js", js), 0);
         let rb = "def token\n  @token ||= post(\"/v1/auth\", creds)[\"token\"]\nend\ndef charge(o)\n  post(\"/v1/payments/card\", o, token)\nend\n";
         assert_eq!(count("app/exirom.rb", rb), 0);
+    }
+
+    #[test]
+    fn auth_next_to_a_payment_operation_defined_elsewhere() {
+        let php = "class Exirom_Refund\n{\n    public static function process($order, $amount)\n    {\n        $auth = wp_remote_post($base . '/v1/auth', ['body' => $creds]);\n        $token = json_decode(wp_remote_retrieve_body($auth), true)['token'];\n        return Exirom_Refunds_Legacy::refund($token, $order->get_transaction_id());\n    }\n}\n";
+        assert_eq!(count("includes/class-exirom-refund.php", php), 1);
+        let getter = "function fetch_token() {\n  $r = wp_remote_post($base . '/v1/auth', ['body' => $creds]);\n  log_payment_attempt('auth');\n  return $r;\n}\n";
+        assert_eq!(count("includes/token.php", getter), 0);
     }
 }
