@@ -239,13 +239,16 @@ fn boundaries_ok(bytes: &[u8], range: Range<usize>, grouped: bool) -> bool {
 }
 
 /// Whether a validated PAN is believable where it stands: 13-digit numbers (Visa and Maestro
-/// issued them long ago; EAN-13 product barcodes look the same) count only on a line that talks
-/// about cards.
+/// issued them long ago; EAN-13 product barcodes look the same) count only where the line or the
+/// three above it talk about cards (`// blocked cards` over a map of numbers).
 pub fn plausible_in_context(text: &str, pan: &Pan) -> bool {
     if pan.digits.len() > 13 {
         return true;
     }
-    let start = text[..pan.range.start].rfind('\n').map_or(0, |i| i + 1);
+    let mut start = text[..pan.range.start].rfind('\n').map_or(0, |i| i + 1);
+    for _ in 0..3 {
+        start = text[..start.saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
+    }
     let end = text[pan.range.end..].find('\n').map_or(text.len(), |i| pan.range.end + i);
     let line = text[start..end].to_ascii_lowercase();
     ["card", "pan", "cc_", "ccnum", "visa", "maestro", "credit"].iter().any(|w| line.contains(w))

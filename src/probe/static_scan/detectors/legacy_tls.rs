@@ -172,16 +172,19 @@ fn defined_or_flag(line: &str, pos: usize, len: usize) -> bool {
     if quoted && (line[s..e].ends_with("_METHOD") || line[s..e].ends_with("_VERSION")) {
         return true;
     }
-    // `NAME = …` at the start of a statement defines NAME (and aliases on its right side).
+    // `NAME = …` at the start of a statement defines the constant NAME (and aliases on its right
+    // side); a lowercase name is a setting (gunicorn's `ssl_version = ssl.PROTOCOL_TLSv1`).
     let t = line.trim_start();
     let lhs_end = t.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(t.len());
     let rest = t[lhs_end..].trim_start();
-    let lhs = t[..lhs_end].to_ascii_lowercase();
+    let lhs = &t[..lhs_end];
+    let lower = lhs.to_ascii_lowercase();
     lhs_end > 0
         && rest.starts_with('=')
         && !rest.starts_with("==")
         && !rest.starts_with("=>")
-        && (lhs.contains("tls") || lhs.contains("ssl"))
+        && (lower.contains("tls") || lower.contains("ssl"))
+        && !lhs.bytes().any(|c| c.is_ascii_lowercase())
 }
 
 /// `if v == tls.VersionTLS10`, `case TLSv1:`, `{tls.VersionTLS10: "TLS 1.0"}`.

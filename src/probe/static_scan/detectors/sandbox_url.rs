@@ -62,7 +62,7 @@ fn judge(view: &FileView<'_>, hit: &Range<usize>) -> Option<&'static str> {
     if view.ctx.is_non_production() {
         return None;
     }
-    if in_prose(line, pos, lang) {
+    if in_prose(line, pos, lang) || in_required_message(&line[..pos]) {
         return None;
     }
     // An environment ternary decides by its branch.
@@ -101,6 +101,18 @@ fn in_comment(line: &str, pos: usize, lang: Lang) -> bool {
         mask.get(i).copied().unwrap_or(false)
             && (b[i..].starts_with(b"//") && lang.slash_comments() && (i == 0 || b[i - 1] != b':')
                 || b[i] == b'#' && lang.hash_comments() && (i == 0 || b[i - 1].is_ascii_whitespace()))
+    })
+}
+
+/// Whether the URL is in the error message of a required variable (`${EXIROM_BASE_URL:?set it,
+/// e.g. https://sandbox.api.exirom.com/api}` in shell or docker-compose), not its value.
+fn in_required_message(before: &str) -> bool {
+    before.rfind("${").is_some_and(|o| {
+        let inner = &before[o + 2..];
+        !inner.contains('}')
+            && inner.find('?').is_some_and(|q| {
+                inner[..q].trim_end_matches(':').bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            })
     })
 }
 
@@ -245,6 +257,14 @@ mod tests {
         assert!(found("src/c.ts", "  baseUrl: process.env.EXIROM_BASE_URL ?? (isProduction ? 'https://api.exirom.com/api' : 'https://sandbox.api.exirom.com/api'),").is_empty());
         assert!(!found("src/c.ts", "  baseUrl: process.env.EXIROM_BASE_URL ?? (isProduction ? 'https://sandbox.api.exirom.com/api' : 'http://localhost:4010'),").is_empty());
         assert!(found(".env.development", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api").is_empty());
+        assert!(found("docker-compose.yml", "      EXIROM_BASE_URL: ${EXIROM_BASE_URL:?set EXIROM_BASE_URL, e.g. https://sandbox.api.exirom.com/api for local runs}").is_empty());
+        assert!(
+            !found(
+                "docker-compose.yml",
+                "      EXIROM_BASE_URL: ${EXIROM_BASE_URL:-https://sandbox.api.exirom.com/api}"
+            )
+            .is_empty()
+        );
         assert!(found("src/c.py", "SANDBOX_URL = 'https://sandbox.api.exirom.com/api'").is_empty());
         assert!(found("src/c.ts", "// default: https://sandbox.api.exirom.com/api").is_empty());
         assert!(found("config/app.yml", "sandbox:\n  exirom_url: https://sandbox.api.exirom.com/api\n").is_empty());

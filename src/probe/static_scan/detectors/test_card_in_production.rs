@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use super::code::{env_of_words, section_env_by};
+use super::code::{env_of_words, is_comment_line, section_env_by};
 use super::{Detection, Detector, FileView};
 use crate::probe::static_scan::card;
 use crate::probe::static_scan::context::Env;
@@ -29,6 +29,9 @@ fn detect(view: &FileView<'_>, hits: &[Range<usize>]) -> Vec<Detection> {
     hits.iter()
         .filter_map(|h| card::validate(view.text, h.clone()))
         .filter(|p| card::is_test_card(&p.digits) && !super::pan_in_source::is_display_example(view, p.range.start))
+        // A comment or docstring illustrating a helper (`/** 4111111111111111 -> 411111******1111 */`)
+        // is not a code path.
+        .filter(|p| !is_comment_line(view.line_at(p.range.start), view.ctx.lang) && !view.in_docstring(p.range.start))
         .filter(|p| {
             // A `DEMO_CARD` / `demo:` section is the production app's demo mode, not a demo environment.
             let env_of = |w: &[String]| env_of_words(&w.iter().filter(|x| *x != "demo").collect::<Vec<_>>());
