@@ -146,6 +146,27 @@ fn edited_repo() -> Repo {
     r
 }
 
+/// A changed base config whose production override was not changed: the override is looked up
+/// beside it on disk, so the PR scan agrees with a full scan.
+#[test]
+fn changed_base_config_still_sees_its_unchanged_production_override() {
+    let r = Repo::new();
+    r.write(
+        "src/Shop/appsettings.Production.json",
+        "{ \"Exirom\": { \"BaseUrl\": \"https://api.exirom.com/api\" } }\n",
+    );
+    r.write("src/Shop/appsettings.json", "{}\n");
+    r.commit_all("base");
+    r.write("src/Shop/appsettings.json", "{ \"Exirom\": { \"BaseUrl\": \"https://sandbox.api.exirom.com/api\" } }\n");
+    assert!(active(&r.scan_json(&["--changed-since", "main"]), "sandbox-url").is_empty());
+    assert!(active(&r.scan_json(&[]), "sandbox-url").is_empty());
+    std::fs::remove_file(r.path().join("src/Shop/appsettings.Production.json")).unwrap();
+    assert_eq!(
+        active(&r.scan_json(&["--changed-since", "main"]), "sandbox-url"),
+        [("src/Shop/appsettings.json".to_string(), 1)]
+    );
+}
+
 #[test]
 fn changed_since_reports_only_new_findings() {
     let r = edited_repo();

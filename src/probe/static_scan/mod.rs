@@ -150,7 +150,17 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
         live_overrides.extend(live);
     }
     // A sandbox URL in a base config file that a production file beside it overrides is the
-    // development default (see `overrides`).
+    // development default (see `overrides`). A scan of chosen files looks beside them on disk.
+    if ctx.only_files.is_some() {
+        let dirs: BTreeSet<&str> = findings
+            .iter()
+            .filter(|f| rules[f.rule].implementation == "sandbox-url")
+            .map(|f| f.finding.path.as_str())
+            .collect();
+        let found: Vec<String> =
+            dirs.into_iter().flat_map(|p| overrides::live_siblings_on_disk(&ctx.root, p)).collect();
+        live_overrides.extend(found);
+    }
     findings.retain(|f| {
         rules[f.rule].implementation != "sandbox-url" || !overrides::overridden(&f.finding.path, &live_overrides)
     });

@@ -18,6 +18,29 @@ pub(super) fn sets_live_host(ctx: FileContext, text: &str) -> bool {
         && text.match_indices("api.exirom.com").any(|(i, _)| !text[..i].to_ascii_lowercase().ends_with("sandbox."))
 }
 
+/// For a scan of chosen files (`--changed-since`, `--staged`, `only_files`): the production files
+/// beside `path` on disk that set the live host, which the walk did not read. Read only for a
+/// sandbox-url finding in such a scan, so a full scan still reads every file once.
+pub(super) fn live_siblings_on_disk(root: &std::path::Path, path: &str) -> Vec<String> {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let rel = if dir.is_empty() { name } else { format!("{dir}/{name}") };
+            let ctx = super::context::classify(&rel, "");
+            let small = e.metadata().ok()?.len() <= 1024 * 1024;
+            (ctx.is_production() && small && e.file_type().ok()?.is_file()).then_some(rel)
+        })
+        .filter(|rel| {
+            std::fs::read_to_string(root.join(rel)).is_ok_and(|t| sets_live_host(super::context::classify(rel, &t), &t))
+        })
+        .collect()
+}
+
 /// Whether one of `live` (production files that set the live host) overrides the base file `path`.
 pub(super) fn overridden(path: &str, live: &BTreeSet<String>) -> bool {
     let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
