@@ -66,6 +66,9 @@ pub const EXAMPLE_PATH: &str = "src/app.js";
 /// Most paths listed per kind of skipped file in a warning.
 const MAX_LISTED: usize = 10;
 
+/// Most findings of one rule in one file that a report lists; the rest are counted in a warning.
+pub const MAX_FINDINGS_PER_FILE: usize = 100;
+
 /// Whether a detector called `name` exists.
 pub fn implements(name: &str) -> bool {
     IMPLEMENTATIONS.contains(&name)
@@ -214,7 +217,34 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
     if !evidence_rules.is_empty() {
         outcomes.extend(evidence::judge(&evidence_rules, evidence_files, ctx, &mut warnings));
     }
+    for o in &mut outcomes {
+        warnings.extend(cap_findings(o));
+    }
     ProbeRun { outcomes, warnings }
+}
+
+/// Keeps the first [`MAX_FINDINGS_PER_FILE`] findings of the outcome in each file and says how
+/// many more there are. Gating and baselines saw every finding and the outcome's message counts
+/// them all; only the listing is bounded (a generated file with a card number or an Exirom call on
+/// every line would otherwise cost memory in proportion in every report format).
+fn cap_findings(o: &mut Outcome) -> Vec<String> {
+    let mut per_file: BTreeMap<String, usize> = BTreeMap::new();
+    o.findings.retain(|f| {
+        let n = per_file.entry(f.path.clone()).or_default();
+        *n += 1;
+        *n <= MAX_FINDINGS_PER_FILE
+    });
+    per_file
+        .into_iter()
+        .filter(|(_, n)| *n > MAX_FINDINGS_PER_FILE)
+        .map(|(path, n)| {
+            format!(
+                "[static] {}: {} more in {path} not listed (the first {MAX_FINDINGS_PER_FILE} are)",
+                o.rule,
+                plural(n - MAX_FINDINGS_PER_FILE, "finding")
+            )
+        })
+        .collect()
 }
 
 /// The outcome of one rule from its findings. `already` is set for `--changed-since`/`--staged`:
