@@ -34,7 +34,7 @@ const UNUSED: &str = "X-Checksum is read but never compared";
 static ROUTE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\b(?:app|router|server|api|routes?|r|e|g|mux|fastify|instance|webhooks?|callbacks?|v1|bp)\s*\.\s*(?:post|all|any|route|handle|handlefunc|match)\s*\(",
-        r"|@[A-Za-z_.]*\.(?:post|route|api_route)\s*\(|@(?:Post|Request)Mapping|@Post\(|\[Http(?:Post|Route)|\bRoute::(?:post|any|match)\s*\(",
+        r"|@[A-Za-z_.]*\.(?:post|route|api_route)\s*\(|@(?:Post|Request)Mapping|@Post\(|@POST\b|\br\.(?:post|is|on)\s+['\x22]|\[Http(?:Post|Route)|\bRoute::(?:post|any|match)\s*\(",
         r"|^\s*post\s+['\x22:]|\bHandleFunc\s*\(|\.POST\s*\(|export\s+(?:async\s+)?function\s+POST\b",
         r"|exports\.handler|export\s+(?:const|default|async\s+function)\s+handler|functions\.https\.onRequest|@csrf_exempt",
         r"|http\.ResponseWriter|\becho\.Context\b|\*gin\.Context\b|\*fiber\.Ctx\b|\*fasthttp\.RequestCtx\b|\bdef\s+\w+\s*\(\s*(?:self\s*,\s*)?request\b|function\s+\w+\s*\(\s*(?:Request|ServerRequestInterface)\s+\$",
@@ -140,6 +140,9 @@ const VERIFY_WORDS: &[&str] = &[
     "authentic",
     "authenticated",
     "is",
+    "ok",
+    "matches",
+    "correct",
 ];
 const SIG_WORDS: &[&str] = &[
     "checksum",
@@ -570,5 +573,15 @@ mod tests {
         let src =
             "package shop.dto;\n\npublic record CallbackPayload(String transactionId, String transactionStatus) {\n}\n";
         assert!(notes("src/main/java/shop/dto/CallbackPayload.java", src).is_empty());
+    }
+
+    #[test]
+    fn jax_rs_roda_and_grape_handlers() {
+        let jax = "@Path(\"/exirom/callback\")\npublic class ExiromCallbackResource {\n    @POST\n    public Response callback(@HeaderParam(\"X-Checksum\") String checksum, Map<String, Object> body) {\n        String status = String.valueOf(body.get(\"transactionStatus\"));\n        if (checksum != null && checksum.equals(sign(body))) {\n            orders.updateStatus(status);\n        }\n        return Response.ok().build();\n    }\n}\n";
+        assert_eq!(notes("src/main/java/shop/ExiromCallbackResource.java", jax), [EQ]);
+        let roda = "class App\n  hash_branch(\"exirom\") do |r|\n    r.post \"callback\" do\n      payload = JSON.parse(request.body.read)\n      Order.find_by(tx: payload[\"transactionId\"])&.update!(status: payload[\"transactionStatus\"])\n      \"OK\"\n    end\n  end\nend\n";
+        assert_eq!(notes("app/routes/exirom.rb", roda), [NEVER]);
+        let grape = "class PartnerAPI < Grape::API\n  post \"/exirom/callback\" do\n    body = JSON.parse(env[\"rack.input\"].read)\n    if checksum_ok?(body)\n      Order.where(tx: body[\"transactionId\"]).update_all(status: body[\"transactionStatus\"])\n    end\n  end\nend\n";
+        assert!(notes("lib/partner_api.rb", grape).is_empty());
     }
 }
