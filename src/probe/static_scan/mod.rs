@@ -128,9 +128,9 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
         let fctx = context::classify(rel, &text);
         let scan = matcher.scan_with_context(rel, &text, fctx);
         let facts = collector.as_ref().and_then(|c| c.collect(rel, &text, fctx));
-        let live = overrides::sets_live_host(fctx, &text).then(|| rel.to_string());
-        (!scan.findings.is_empty() || !scan.warnings.is_empty() || facts.is_some() || live.is_some())
-            .then_some((scan, facts, live))
+        let sets = overrides::sets_host(fctx, &text).then(|| rel.to_string());
+        (!scan.findings.is_empty() || !scan.warnings.is_empty() || facts.is_some() || sets.is_some())
+            .then_some((scan, facts, sets))
     };
     let walked = match ctx.scope.as_deref().filter(|s| s.mode == Mode::Staged) {
         Some(scope) => match gating::walk_staged(scope, &walk_opts, scan_file) {
@@ -145,12 +145,12 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
     let mut findings: Vec<RuleFinding> = Vec::new();
     let mut inline_warnings = Vec::new();
     let mut evidence_files = Vec::new();
-    let mut live_overrides = BTreeSet::new();
-    for (s, facts, live) in walked.results {
+    let mut overriding = BTreeSet::new();
+    for (s, facts, sets) in walked.results {
         findings.extend(s.findings);
         inline_warnings.extend(s.warnings);
         evidence_files.extend(facts);
-        live_overrides.extend(live);
+        overriding.extend(sets);
     }
     // A sandbox URL in a base config file that a production file beside it overrides is the
     // development default (see `overrides`). A scan of chosen files looks beside them on disk.
@@ -160,12 +160,11 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
             .filter(|f| rules[f.rule].implementation == "sandbox-url")
             .map(|f| f.finding.path.as_str())
             .collect();
-        let found: Vec<String> =
-            dirs.into_iter().flat_map(|p| overrides::live_siblings_on_disk(&ctx.root, p)).collect();
-        live_overrides.extend(found);
+        let found: Vec<String> = dirs.into_iter().flat_map(|p| overrides::siblings_on_disk(&ctx.root, p)).collect();
+        overriding.extend(found);
     }
     findings.retain(|f| {
-        rules[f.rule].implementation != "sandbox-url" || !overrides::overridden(&f.finding.path, &live_overrides)
+        rules[f.rule].implementation != "sandbox-url" || !overrides::overridden(&f.finding.path, &overriding)
     });
     inline_warnings.sort();
     inline_warnings.dedup();

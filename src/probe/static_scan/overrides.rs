@@ -2,26 +2,26 @@
 //! `.env`, node-config `default.json`) is what production reads only where no production file
 //! beside it overrides it. ASP.NET reads `appsettings.Production.json` over `appsettings.json`,
 //! Spring `application-prod.yml` over `application.yml`, Helm `-f values-prod.yaml` over
-//! `values.yaml`. A sandbox URL in the base file is the development default when such a file sets
-//! the live host; `sandbox-url` then has nothing to report there.
+//! `values.yaml`, Symfony `.env.prod` over `.env`. A sandbox URL in the base file is the
+//! development default when such a file sets the Exirom host itself; `sandbox-url` then has nothing
+//! to report in the base file (and reports the production file if that one names the sandbox).
 //!
-//! The walk marks production files that name the live host ([`sets_live_host`]) as it reads them,
-//! so no file is read twice.
+//! The walk marks production files that name an Exirom host ([`sets_host`]) as it reads them, so
+//! no file is read twice.
 
 use std::collections::BTreeSet;
 
 use super::context::FileContext;
 
-/// Whether a production configuration file names the live Exirom API host.
-pub(super) fn sets_live_host(ctx: FileContext, text: &str) -> bool {
-    ctx.is_production()
-        && text.match_indices("api.exirom.com").any(|(i, _)| !text[..i].to_ascii_lowercase().ends_with("sandbox."))
+/// Whether a production configuration file names an Exirom API host (live or sandbox).
+pub(super) fn sets_host(ctx: FileContext, text: &str) -> bool {
+    ctx.is_production() && text.contains("api.exirom.com")
 }
 
 /// For a scan of chosen files (`--changed-since`, `--staged`, `only_files`): the production files
-/// beside `path` on disk that set the live host, which the walk did not read. Read only for a
+/// beside `path` on disk that name an Exirom host, which the walk did not read. Read only for a
 /// sandbox-url finding in such a scan, so a full scan still reads every file once.
-pub(super) fn live_siblings_on_disk(root: &std::path::Path, path: &str) -> Vec<String> {
+pub(super) fn siblings_on_disk(root: &std::path::Path, path: &str) -> Vec<String> {
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
         return Vec::new();
@@ -36,16 +36,20 @@ pub(super) fn live_siblings_on_disk(root: &std::path::Path, path: &str) -> Vec<S
             (ctx.is_production() && small && e.file_type().ok()?.is_file()).then_some(rel)
         })
         .filter(|rel| {
-            std::fs::read_to_string(root.join(rel)).is_ok_and(|t| sets_live_host(super::context::classify(rel, &t), &t))
+            std::fs::read_to_string(root.join(rel)).is_ok_and(|t| sets_host(super::context::classify(rel, &t), &t))
         })
         .collect()
 }
 
-/// Whether one of `live` (production files that set the live host) overrides the base file `path`.
-pub(super) fn overridden(path: &str, live: &BTreeSet<String>) -> bool {
+/// Whether one of `setting` (production files that name an Exirom host) overrides the base file `path`.
+pub(super) fn overridden(path: &str, setting: &BTreeSet<String>) -> bool {
+    // A production file is what production reads, whatever else is beside it.
+    if super::context::classify(path, "").is_production() {
+        return false;
+    }
     let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
     let base = stem(name);
-    live.iter().any(|o| {
+    setting.iter().any(|o| {
         let (odir, oname) = o.rsplit_once('/').map_or(("", o.as_str()), |(d, n)| (d, n));
         odir == dir && oname != name && {
             let ostem = stem(oname);
@@ -90,16 +94,17 @@ mod tests {
         ] {
             assert!(overridden(p, &l), "{p}");
         }
-        for p in ["src/Other/appsettings.json", "src/main/resources/bootstrap.yml", "src/config.ts"] {
+        for p in [".env.prod", "src/Other/appsettings.json", "src/main/resources/bootstrap.yml", "src/config.ts"] {
             assert!(!overridden(p, &l), "{p}");
         }
     }
 
     #[test]
-    fn only_production_files_naming_the_live_host_count() {
+    fn only_production_files_naming_an_exirom_host_count() {
         let prod = classify("appsettings.Production.json", "");
-        assert!(sets_live_host(prod, r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
-        assert!(!sets_live_host(prod, r#"{"BaseUrl": "https://sandbox.api.exirom.com/api"}"#));
-        assert!(!sets_live_host(classify("appsettings.json", ""), r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
+        assert!(sets_host(prod, r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
+        assert!(sets_host(prod, r#"{"BaseUrl": "https://sandbox.api.exirom.com/api"}"#));
+        assert!(!sets_host(prod, r#"{"Logging": {"Level": "Warning"}}"#));
+        assert!(!sets_host(classify("appsettings.json", ""), r#"{"BaseUrl": "https://api.exirom.com/api"}"#));
     }
 }

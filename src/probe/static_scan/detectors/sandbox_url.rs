@@ -66,7 +66,7 @@ fn judge(view: &FileView<'_>, hit: &Range<usize>) -> Option<&'static str> {
         return None;
     }
     // An environment ternary decides by its branch.
-    if let Some(prod) = ternary_branch_is_production(line, pos, lang) {
+    if let Some(prod) = ternary_branch_is_production(line, pos, lang).or_else(|| multiline_ternary(view, n)) {
         return prod.then_some("sandbox URL in the production branch");
     }
     let lookup = ENV_LOOKUP.find(&line[..pos]);
@@ -159,6 +159,33 @@ fn ternary_branch_is_production(line: &str, pos: usize, lang: Lang) -> Option<bo
     let start = cond_start(&b[..q]);
     let is_prod = cond_is_production(&line[start..q])?;
     let in_true = pos > q && pos < colon;
+    Some(in_true == is_prod)
+}
+
+/// A ternary split over lines, the branch on line `n`:
+/// ```text
+/// const BASE = process.env.NODE_ENV === 'production'
+///   ? process.env.EXIROM_BASE_URL ?? 'https://sandbox…'   // production branch
+///   : 'https://sandbox…';                                   // not
+/// ```
+/// The condition is the end of the line above the `?` line. `None` when line `n` does not start a
+/// branch or the condition names no environment.
+fn multiline_ternary(view: &FileView<'_>, n: usize) -> Option<bool> {
+    let is_q = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with('?') && !t.starts_with("??") && !t.starts_with("?.")
+    };
+    let t = view.line(n).trim_start();
+    let (in_true, q) = if is_q(t) {
+        (true, n)
+    } else if t.starts_with(':') && !t.starts_with("::") {
+        (false, (n.saturating_sub(8)..n).rev().find(|&i| is_q(view.line(i)))?)
+    } else {
+        return None;
+    };
+    let cond_line = view.line(q.checked_sub(1)?);
+    let cond = &cond_line[cond_start(cond_line.as_bytes())..];
+    let is_prod = cond_is_production(cond)?;
     Some(in_true == is_prod)
 }
 
@@ -257,6 +284,10 @@ mod tests {
         assert!(found("src/c.ts", "  baseUrl: process.env.EXIROM_BASE_URL ?? (isProduction ? 'https://api.exirom.com/api' : 'https://sandbox.api.exirom.com/api'),").is_empty());
         assert!(!found("src/c.ts", "  baseUrl: process.env.EXIROM_BASE_URL ?? (isProduction ? 'https://sandbox.api.exirom.com/api' : 'http://localhost:4010'),").is_empty());
         assert!(found(".env.development", "EXIROM_BASE_URL=https://sandbox.api.exirom.com/api").is_empty());
+        let split = "const BASE_URL =\n  process.env.NODE_ENV === 'production'\n    ? process.env.EXIROM_BASE_URL ?? 'https://sandbox.api.exirom.com/api'\n    : 'https://sandbox.api.exirom.com/api';\n";
+        assert_eq!(found("src/lib/exirom.ts", split), ["sandbox URL in the production branch"]);
+        let split = "export const url = isProd\n  ? 'https://api.exirom.com/api'\n  : process.env.EXIROM_BASE_URL ?? 'https://sandbox.api.exirom.com/api';\n";
+        assert!(found("src/config.js", split).is_empty());
         assert!(found("docker-compose.yml", "      EXIROM_BASE_URL: ${EXIROM_BASE_URL:?set EXIROM_BASE_URL, e.g. https://sandbox.api.exirom.com/api for local runs}").is_empty());
         assert!(
             !found(
