@@ -505,12 +505,20 @@ fn is_minified(name: &str, ext: &str, text: &str) -> bool {
     if ext == "map" {
         return true;
     }
-    if !matches!(ext, "js" | "mjs" | "cjs" | "css" | "svg" | "html") || text.len() < 2_000 {
+    if !matches!(ext, "js" | "mjs" | "cjs" | "css" | "svg" | "html") {
         return false;
     }
-    // A bundle: few, very long lines. The first 4 KiB of one hold at most a line break or two.
+    // A webpack/Next.js chunk, however small, starts with its runtime's global.
     let head = &text.as_bytes()[..text.len().min(4 * 1024)];
-    memchr::memchr_iter(b'\n', head).take(3).count() < 3
+    let start = &head[..head.len().min(200)];
+    if [&b"webpackChunk"[..], b"webpackJsonp", b"__webpack_require__"]
+        .iter()
+        .any(|m| memchr::memmem::find(start, m).is_some())
+    {
+        return true;
+    }
+    // A bundle: few, very long lines. The first 4 KiB of one hold at most a line break or two.
+    text.len() >= 2_000 && memchr::memchr_iter(b'\n', head).take(3).count() < 3
 }
 
 /// The environment from the file name first, then the nearest directory that names one.
@@ -646,5 +654,7 @@ mod tests {
         assert!(classify("public/app.js", &bundle).is(Kind::Minified));
         let normal = "const a = 1;\n".repeat(400);
         assert!(!classify("public/app.js", &normal).is(Kind::Minified));
+        let chunk = r#""use strict";(self.webpackChunk=self.webpackChunk||[]).push([[931],{4242:function(e,t,n){}}]);"#;
+        assert!(classify("public/_next/static/chunks/931-a7c2f1.js", chunk).is(Kind::Minified));
     }
 }

@@ -32,8 +32,10 @@ pub fn is_comment_line(line: &str, lang: Lang) -> bool {
 }
 
 fn is_hash_directive(t: &str, lang: Lang) -> bool {
-    matches!(lang, Lang::CSharp | Lang::Rust | Lang::Other | Lang::Js | Lang::Jvm | Lang::Go)
-        && (t.starts_with("#[") || t.starts_with("#region") || t.starts_with("#include") || t.starts_with("#!"))
+    // PHP 8 attributes (`#[ORM\Column(…)]`) are code too.
+    lang == Lang::Php && t.starts_with("#[")
+        || matches!(lang, Lang::CSharp | Lang::Rust | Lang::Other | Lang::Js | Lang::Jvm | Lang::Go)
+            && (t.starts_with("#[") || t.starts_with("#region") || t.starts_with("#include") || t.starts_with("#!"))
 }
 
 /// An open string literal in [`code_mask`].

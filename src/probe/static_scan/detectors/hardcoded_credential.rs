@@ -233,7 +233,7 @@ fn assignment(view: &FileView<'_>, hit: Range<usize>, fake_ctx: bool) -> Option<
     if !quoted && !config && !key_in_string {
         return None;
     }
-    if !plausible(v, strength, fake_ctx) {
+    if !plausible(v, strength, fake_ctx) || fake_ctx && (toy_jwt(v) || mocks(line)) {
         return None;
     }
     let before = line[..kpos].trim_end();
@@ -504,6 +504,22 @@ fn plausible(v: &str, strength: Strength, fake_ctx: bool) -> bool {
         Strength::Strong => looks_random(v, false) || n >= 20,
         Strength::Weak => looks_random(v, true),
     }
+}
+
+/// A JWT-shaped value too small to be a real one: an empty payload (`e30`, `{}`) or a signature of
+/// a few characters (`eyJhbGciOiJIUzI1NiJ9.e30.sig`), as in test fixtures.
+fn toy_jwt(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 3 && parts[0].starts_with("eyJ") && (parts[1].len() < 8 || parts[2].len() < 16)
+}
+
+/// A test line that builds a mock or stub (`new MockResponse('{"token":"…"}')`, `stub_request`,
+/// `nock(…)`): its values are fixtures.
+fn mocks(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    ["mock", "stub", "nock(", "fake", "fixture", "respond_with", "httpretty", "wiremock"]
+        .iter()
+        .any(|m| lower.contains(m))
 }
 
 fn has_fake_marker(v: &str) -> bool {
