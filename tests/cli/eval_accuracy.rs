@@ -8,9 +8,9 @@
 //! six other merchant repositories in other frameworks, written independently of the detectors. It was
 //! scored once, blind, then fixed against; it is a regression test now.
 //!
-//! A third corpus, `fixtures/eval-blind/` (`blind_accuracy`, ignored), was written the same way in yet
-//! other frameworks and has never been used to tune the detectors: its first score is the honest estimate
-//! of accuracy on unseen repositories. Only its consistency with its ground truth runs by default.
+//! A third corpus, `fixtures/eval-blind/` (`blind_accuracy`), was written the same way in yet other
+//! frameworks after the first two had been fixed against, scored once blind (the honest estimate, in
+//! its README), then fixed against too. All three run in every `cargo test`.
 //!
 //! Matching rules (the header of EXPECTED.toml states them for corpus authors):
 //! - a report matches an expected finding with the same repo, rule and path on its `line` or one of its
@@ -420,10 +420,9 @@ fn holdout_accuracy() {
     accuracy(&HOLDOUT);
 }
 
-/// The third corpus, blind: its first score is the honest estimate on unseen repositories (see
-/// fixtures/eval-blind/README.md). Ignored so that nobody tunes the detectors against it by accident.
+/// The third corpus: its one blind score (precision 0.932, recall 0.958 over 72 problems) is in
+/// fixtures/eval-blind/README.md; fixed since, it is a regression test now.
 #[test]
-#[ignore = "blind score: cargo test --all-features --test cli blind_accuracy -- --ignored --nocapture"]
 fn blind_accuracy() {
     accuracy(&BLIND);
 }
