@@ -58,6 +58,7 @@ quiet() {
 # /usr/bin/time fields: wall, user, sys, peak RSS (KB)
 timed() { local out=$1; shift; /usr/bin/time -o "$out" -f '%e %U %S %M' "$@" >/dev/null 2>&1 || true; }
 
+failed=0
 for mb in "${sizes[@]}"; do
   dir="bench-corpus/${mb}mb"
   [ -f "$dir/PLANTED.json" ] || target/release/examples/gen_corpus "$dir" "$mb" >/dev/null
@@ -84,7 +85,7 @@ for mb in "${sizes[@]}"; do
     quiet "${mb}mb-slow"
     hyperfine -N --runs 1 -i --export-json "$OUT/${mb}mb-slow.json" "${slow[@]}" >/dev/null
   fi
-  python3 - "$mb" "$bytes" "$files" "$dir/PLANTED.json" "$OUT" <<'PY'
+  python3 - "$mb" "$bytes" "$files" "$dir/PLANTED.json" "$OUT" <<'PY' || failed=1
 import json, os, sys
 mb, b, f, planted_path, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 def load(p):
@@ -142,7 +143,7 @@ load1 = {k: open(f"{out}/load-{mb}mb-{k}").read().strip() for k in ("fast", "slo
 json.dump({"mb": int(mb), "bytes": b, "files": f, "rows": rows, "ratios": ratios, "single_thread_identical": same,
            "single_thread_wall": t1["wall"], "planted_found": ok, "load": load1}, open(f"{out}/{mb}mb.json", "w"), indent=1)
 if not same or not ok:
-    sys.exit("findings check failed")
+    sys.exit("findings check failed: " + ("single-threaded run differs" if not same else "a planted finding was not found"))
 PY
 done
 
@@ -178,3 +179,4 @@ for tool in ("golive", "rg"):
         parts.append(f"{r['mb']} MB {ns:.2f} ns/B ({ns/base:.2f}×)")
     print(f"- {tool}: " + ", ".join(parts))
 PY
+[ "$failed" -eq 0 ] || { echo "findings check failed (see above)"; exit 1; }

@@ -606,6 +606,45 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// Rules added past Teddy's 64 keywords are found through the second searcher, with the built-in
+    /// ones (40 extra: one Teddy pass; 120: a Teddy pass and a DFA).
+    #[test]
+    fn keywords_past_the_first_group_trigger_their_rules() {
+        for n in [40, 120] {
+            let mut c = crate::checklist::Checklist::builtin().clone();
+            let src: String = (0..n)
+                .map(|i| {
+                    format!(
+                        "[[rule]]\nid = \"extra-{i:04}\"\nprobe = \"static\"\nseverity = \"error\"\n\
+                         checklist = [\"production-credentials\"]\ntitle = \"Extra {i}\"\n\
+                         keywords = [\"qzxv{i:04}kw\"]\npattern = '''QZXV{i:04}KW-[0-9]{{4}}'''\n\n"
+                    )
+                })
+                .collect();
+            c.extend_from_str("extra.toml", &src, &crate::checklist::Origin::User("extra.toml".into())).unwrap();
+            let rules: Vec<&Rule> = c
+                .rules
+                .iter()
+                .filter(|r| r.probe == crate::checklist::ProbeKind::Static && !super::super::evidence::is_evidence(r))
+                .collect();
+            let m = Matcher::compile(&rules);
+            assert!(m.errors.is_empty(), "{:?}", m.errors);
+            let last = n - 1;
+            let text = format!(
+                "const a = 'QZXV0000KW-1234';\nconst b = 'QZXV{:04}KW-5678QZXV{last:04}KW-9012';\n\
+                 const card = '4539578763621486';\nconst url = 'http://api.exirom.com/v1';\n",
+                last - 1
+            );
+            let mut found: Vec<String> =
+                m.scan("src/pay.js", &text).findings.iter().map(|f| rules[f.rule].id.clone()).collect();
+            found.sort();
+            let mut want = vec!["extra-0000".to_string(), format!("extra-{:04}", last - 1), format!("extra-{last:04}")];
+            want.extend(["insecure-api-url".to_string(), "pan-in-source".to_string()]);
+            want.sort();
+            assert_eq!(found, want, "{n} extra rules");
+        }
+    }
+
     #[test]
     fn long_snippets_are_cut_around_the_column() {
         let line = format!("{}SECRET{}", "a".repeat(500), "b".repeat(500));
