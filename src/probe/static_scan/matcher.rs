@@ -604,6 +604,8 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     /// Rules added past Teddy's 64 keywords are found through the second searcher, with the built-in
@@ -612,15 +614,16 @@ mod tests {
     fn keywords_past_the_first_group_trigger_their_rules() {
         for n in [40, 120] {
             let mut c = crate::checklist::Checklist::builtin().clone();
-            let src: String = (0..n)
-                .map(|i| {
-                    format!(
-                        "[[rule]]\nid = \"extra-{i:04}\"\nprobe = \"static\"\nseverity = \"error\"\n\
-                         checklist = [\"production-credentials\"]\ntitle = \"Extra {i}\"\n\
-                         keywords = [\"qzxv{i:04}kw\"]\npattern = '''QZXV{i:04}KW-[0-9]{{4}}'''\n\n"
-                    )
-                })
-                .collect();
+            let mut src = String::new();
+            for i in 0..n {
+                writeln!(
+                    src,
+                    "[[rule]]\nid = \"extra-{i:04}\"\nprobe = \"static\"\nseverity = \"error\"\n\
+                     checklist = [\"production-credentials\"]\ntitle = \"Extra {i}\"\n\
+                     keywords = [\"qzxv{i:04}kw\"]\npattern = '''QZXV{i:04}KW-[0-9]{{4}}'''\n"
+                )
+                .unwrap();
+            }
             c.extend_from_str("extra.toml", &src, &crate::checklist::Origin::User("extra.toml".into())).unwrap();
             let rules: Vec<&Rule> = c
                 .rules
