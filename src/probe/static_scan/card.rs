@@ -177,6 +177,17 @@ pub fn validate(text: &str, range: Range<usize>) -> Option<Pan> {
 fn validate_exact(text: &str, range: Range<usize>) -> Option<Pan> {
     let bytes = text.as_bytes();
     let cand = &text[range.clone()];
+    // What `brand` would reject, decided before any allocation: every issuer range starts with 2–6
+    // and has 13–19 digits. Most candidates in code are epoch-ms timestamps (`17…`) and ids.
+    let mut n_digits = 0;
+    let mut first = None;
+    for c in cand.bytes().filter(u8::is_ascii_digit) {
+        first.get_or_insert(c);
+        n_digits += 1;
+    }
+    if !matches!(first, Some(b'2'..=b'6')) || !(13..=19).contains(&n_digits) {
+        return None;
+    }
     // Only a grouped candidate can be the tail of a longer grouped run; a contiguous one is judged
     // the same wherever the search started (the masking net searches from every group start).
     if !boundaries_ok(bytes, range.clone(), !cand.bytes().all(|b| b.is_ascii_digit())) {

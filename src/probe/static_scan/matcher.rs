@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
@@ -35,6 +35,9 @@ thread_local! {
 
 /// A detector's native candidate finder.
 type NativeFinder = fn(&str) -> Vec<Range<usize>>;
+
+/// Most keywords in one Teddy searcher (aho-corasick builds none for more than 64).
+const GROUP: usize = 64;
 
 /// Longest snippet shown for a finding, in characters.
 const SNIPPET_MAX: usize = 200;
@@ -61,7 +64,9 @@ pub struct CompiledRule {
 pub struct Matcher {
     rules: Vec<CompiledRule>,
     patterns: Vec<Regex>,
-    ac: Option<Keywords>,
+    /// The keyword prefilter: the searcher of the first [`GROUP`] automaton patterns and, when
+    /// there are more, one for the rest; each with the automaton index of its first pattern.
+    ac: Vec<(usize, Keywords)>,
     keywords: Vec<String>,
     keyword_rules: Vec<Vec<usize>>,
     /// Keywords folded into a shorter keyword they contain (not in the automaton).
@@ -106,7 +111,7 @@ impl Matcher {
         let mut m = Matcher {
             rules: Vec::new(),
             patterns: Vec::new(),
-            ac: None,
+            ac: Vec::new(),
             keywords: Vec::new(),
             keyword_rules: Vec::new(),
             folded: Vec::new(),
@@ -187,19 +192,39 @@ impl Matcher {
             let patterns: Vec<&str> = m.ac_ids.iter().map(|&k| m.keywords[k].as_str()).collect();
             // Case-sensitive over a lowercased copy of the file: ASCII case-insensitive automata
             // cannot use the SIMD (Teddy) prefilter, which is worth far more than the copy.
-            let packed = aho_corasick::packed::Config::new()
-                .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
-                .builder()
-                .extend(&patterns)
-                .build();
-            let built = match packed {
-                Some(p) => Ok(Keywords::Packed(p)),
-                None => {
-                    AhoCorasickBuilder::new().match_kind(MatchKind::Standard).build(&patterns).map(Keywords::Automaton)
-                }
+            // Teddy takes at most 64 patterns. More keywords (rules added in golive.toml) get a
+            // second pass: Teddy again for up to 64 more, else one DFA for all the rest, whose cost
+            // per byte does not grow with the number of keywords (16 Teddy passes for 1 000 rules
+            // cost twice what the DFA does). The built-in group keeps its speed. Without SIMD, one
+            // DFA takes every keyword.
+            let teddy = |chunk: &[&str]| {
+                aho_corasick::packed::Config::new()
+                    .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+                    .builder()
+                    .extend(chunk)
+                    .build()
+                    .map(Keywords::Packed)
+            };
+            // A DFA, not the default (a contiguous NFA for this many patterns): the NFA cost every
+            // file ~40 instructions per byte with 160 keywords. Same matches either way.
+            let dfa = |chunk: &[&str]| {
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(chunk)
+                    .map(Keywords::Automaton)
+            };
+            let (head, rest) = patterns.split_at(patterns.len().min(GROUP));
+            let built = match (teddy(head), rest.is_empty()) {
+                (Some(h), true) => Ok(vec![(0, h)]),
+                (Some(h), false) => match teddy(rest) {
+                    Some(r) => Ok(vec![(0, h), (GROUP, r)]),
+                    None => dfa(rest).map(|r| vec![(0, h), (GROUP, r)]),
+                },
+                (None, _) => dfa(&patterns).map(|a| vec![(0, a)]),
             };
             match built {
-                Ok(ac) => m.ac = Some(ac),
+                Ok(ac) => m.ac = ac,
                 Err(e) => {
                     // Keyword rules cannot run without the automaton: report each as an error.
                     for (idx, r) in m.rules.iter().enumerate() {
@@ -244,7 +269,7 @@ impl Matcher {
         let wants_keywords = self.rules.iter().enumerate().any(|(i, r)| {
             eligible[i] && (!r.keyword_ids.is_empty() || r.detector.is_some_and(|d| !d.keywords.is_empty()))
         });
-        if wants_keywords && let Some(ac) = &self.ac {
+        if wants_keywords && !self.ac.is_empty() {
             // Stop as soon as every eligible rule is triggered and every eligible detector has one
             // of its keywords: the rest of the file cannot change which rules run. Keywords not
             // seen by then are answered by a direct search (`KeywordHits::partial`).
@@ -258,32 +283,38 @@ impl Matcher {
                 lower.make_ascii_lowercase();
                 let lower = &lower[..];
                 let mut newly: Vec<usize> = Vec::with_capacity(2);
-                for (p, start, end) in ac.find_iter(lower) {
-                    newly.clear();
-                    newly.push(self.ac_ids[p]);
-                    for &(b, off) in &self.overlaps[p] {
-                        if !hits.hit[b] && lower[start + off..].starts_with(self.keywords[b].as_bytes()) {
-                            newly.push(b);
-                        }
-                    }
-                    for &id in &newly {
-                        if hits.hit[id] {
-                            continue;
-                        }
-                        hits.hit[id] = true;
-                        for &r in &self.keyword_rules[id] {
-                            if eligible[r] && !triggered[r] {
-                                triggered[r] = true;
-                                pending_rules -= 1;
+                let groups = self.ac.len();
+                'groups: for (g, (first, ac)) in self.ac.iter().enumerate() {
+                    for (p, start, end) in ac.find_iter(lower) {
+                        let p = first + p;
+                        newly.clear();
+                        newly.push(self.ac_ids[p]);
+                        for &(b, off) in &self.overlaps[p] {
+                            if !hits.hit[b] && lower[start + off..].starts_with(self.keywords[b].as_bytes()) {
+                                newly.push(b);
                             }
                         }
-                        let name = &self.keywords[id];
-                        pending_detectors
-                            .retain(|&r| !self.rules[r].detector.is_some_and(|d| d.keywords.iter().any(|k| k == name)));
-                    }
-                    if pending_rules == 0 && pending_detectors.is_empty() {
-                        hits.partial = end < text.len();
-                        break;
+                        for &id in &newly {
+                            if hits.hit[id] {
+                                continue;
+                            }
+                            hits.hit[id] = true;
+                            for &r in &self.keyword_rules[id] {
+                                if eligible[r] && !triggered[r] {
+                                    triggered[r] = true;
+                                    pending_rules -= 1;
+                                }
+                            }
+                            let name = &self.keywords[id];
+                            pending_detectors.retain(|&r| {
+                                !self.rules[r].detector.is_some_and(|d| d.keywords.iter().any(|k| k == name))
+                            });
+                        }
+                        if pending_rules == 0 && pending_detectors.is_empty() {
+                            // Keywords after `end`, or in the groups not searched, may still occur.
+                            hits.partial = end < text.len() || g + 1 < groups;
+                            break 'groups;
+                        }
                     }
                 }
             });
@@ -573,7 +604,49 @@ fn floor_boundary(s: &str, mut i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
+
+    /// Rules added past Teddy's 64 keywords are found through the second searcher, with the built-in
+    /// ones (40 extra: one Teddy pass; 120: a Teddy pass and a DFA).
+    #[test]
+    fn keywords_past_the_first_group_trigger_their_rules() {
+        for n in [40, 120] {
+            let mut c = crate::checklist::Checklist::builtin().clone();
+            let mut src = String::new();
+            for i in 0..n {
+                writeln!(
+                    src,
+                    "[[rule]]\nid = \"extra-{i:04}\"\nprobe = \"static\"\nseverity = \"error\"\n\
+                     checklist = [\"production-credentials\"]\ntitle = \"Extra {i}\"\n\
+                     keywords = [\"qzxv{i:04}kw\"]\npattern = '''QZXV{i:04}KW-[0-9]{{4}}'''\n"
+                )
+                .unwrap();
+            }
+            c.extend_from_str("extra.toml", &src, &crate::checklist::Origin::User("extra.toml".into())).unwrap();
+            let rules: Vec<&Rule> = c
+                .rules
+                .iter()
+                .filter(|r| r.probe == crate::checklist::ProbeKind::Static && !super::super::evidence::is_evidence(r))
+                .collect();
+            let m = Matcher::compile(&rules);
+            assert!(m.errors.is_empty(), "{:?}", m.errors);
+            let last = n - 1;
+            let text = format!(
+                "const a = 'QZXV0000KW-1234';\nconst b = 'QZXV{:04}KW-5678QZXV{last:04}KW-9012';\n\
+                 const card = '4539578763621486';\nconst url = 'http://api.exirom.com/v1';\n",
+                last - 1
+            );
+            let mut found: Vec<String> =
+                m.scan("src/pay.js", &text).findings.iter().map(|f| rules[f.rule].id.clone()).collect();
+            found.sort();
+            let mut want = vec!["extra-0000".to_string(), format!("extra-{:04}", last - 1), format!("extra-{last:04}")];
+            want.extend(["insecure-api-url".to_string(), "pan-in-source".to_string()]);
+            want.sort();
+            assert_eq!(found, want, "{n} extra rules");
+        }
+    }
 
     #[test]
     fn long_snippets_are_cut_around_the_column() {

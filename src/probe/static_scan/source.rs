@@ -201,15 +201,30 @@ pub fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
     if n.len() > h.len() {
         return None;
     }
+    // Jump between occurrences of the first byte, either case (memchr2, SIMD), instead of testing
+    // every position: detectors call this for whole files.
     let first = n[0];
-    (0..=h.len() - n.len()).find(|&i| {
-        h[i].to_ascii_lowercase() == first && h[i..i + n.len()].iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b)
-    })
+    let last = h.len() - n.len();
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), &h[..=last])
+        .find(|&i| h[i..i + n.len()].iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_ascii_ci_is_the_first_case_insensitive_occurrence() {
+        assert_eq!(find_ascii_ci("xx MERCHANT_not_Active merchant_not_active", "merchant_not_active"), Some(3));
+        assert_eq!(find_ascii_ci("mmmerchant", "merchant"), Some(2));
+        assert_eq!(find_ascii_ci("Merchan", "merchant"), None);
+        assert_eq!(find_ascii_ci("abc", ""), Some(0));
+        assert_eq!(find_ascii_ci("ab", "abc"), None);
+        assert_eq!(find_ascii_ci("x_1-Y", "_1-y"), Some(1));
+        assert_eq!(find_ascii_ci("Ärger ÄRGER", "rger"), Some(2));
+        // An uppercase needle never matches (needles are lowercase), as before.
+        assert_eq!(find_ascii_ci("ABC abc", "Abc"), None);
+    }
 
     #[test]
     fn lines() {

@@ -182,7 +182,9 @@ fn with_calls(view: &FileView<'_>, mut s: Site) -> Site {
 
 /// Whether `line` uses the identifier `name` (whole word).
 pub fn has_ident(line: &str, name: &str) -> bool {
-    IDENT.find_iter(line).any(|m| m.as_str().trim_start_matches('$') == name)
+    // A line without the name as text cannot use it: skip the tokenizing regex (callers test every
+    // line of a file).
+    line.contains(name) && IDENT.find_iter(line).any(|m| m.as_str().trim_start_matches('$') == name)
 }
 
 /// Callback handlers: one site per handler function (its header line), or per line at module level.
