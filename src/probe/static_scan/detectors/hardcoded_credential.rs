@@ -530,10 +530,21 @@ fn has_fake_marker(v: &str) -> bool {
 /// `changeme`, `<your-secret>`, `xxx`, `example`, `test-secret`, `${…}`-free placeholders.
 pub(crate) fn is_placeholder(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
-    if PLACEHOLDERS.iter().any(|p| lower.contains(p)) && !lower.contains("golivefake") {
-        return true;
-    }
-    lower.split(['-', '_', '.', ':']).any(|w| PLACEHOLDER_WORDS.contains(&w))
+    // Three-letter words (`tbd`, `xxx`) turn up inside random strings (`…MpNFxtbDCrn…`, about one
+    // in 600 of 32 characters): they count as whole words only (`tbd`, `xxxxxxxx`); longer ones and
+    // symbols anywhere.
+    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let placeholder = !lower.contains("golivefake")
+        && PLACEHOLDERS.iter().any(|p| {
+            if p.len() >= 4 || !p.bytes().any(|b| b.is_ascii_alphanumeric()) {
+                lower.contains(p)
+            } else {
+                words
+                    .iter()
+                    .any(|w| w == p || w.strip_prefix(p).is_some_and(|r| r.bytes().all(|b| b == p.as_bytes()[0])))
+            }
+        });
+    placeholder || lower.split(['-', '_', '.', ':']).any(|w| PLACEHOLDER_WORDS.contains(&w))
 }
 
 /// Environment/secret-store references, paths, URLs, `ALL_CAPS` names and public keys: not literal
