@@ -22,16 +22,24 @@ pub struct LogCall {
     pub args: Range<usize>,
 }
 
+/// Method calls whose method is a logging method ([`LOG_METHODS`], or `format` for
+/// `System.out.format`), and bare logging functions. Only logging method names are matched: matching
+/// every `a.b(` and filtering afterwards cost most of the logging search (callgrind, BENCHMARKS.md).
 static LOG_CALLEE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?P<recv>[A-Za-z_$@][A-Za-z0-9_$]*(?:\s*(?:\.|->|::|\?\.)\s*[A-Za-z_$][A-Za-z0-9_$]*)*)",
-        r"\s*(?:\.|->|::|\?\.)\s*(?P<method>[A-Za-z_][A-Za-z0-9_]*)[ \t]*(?P<bang>!)?[ \t]*(?P<open>\(|\{|[ \t]+[\x22'A-Za-z_:$@#])",
-        r"|(?-u:\b)(?P<func>print|println|printf|print_r|var_dump|var_export|error_log|puts|pp|NSLog|syslog|log|logger|debug|info|warn|error|trace|eprintln|eprint|dbg)",
-        // `[ \t]`, not `\s`: a paren-less call's argument starts on its own line (`x = a.b` then
-        // `puts "…"` on the next line is two statements).
-        r"[ \t]*(?P<fbang>!)?[ \t]*(?P<fopen>\(|[ \t]+[\x22'A-Za-z_:$@#])",
+    let mut methods: Vec<&str> = LOG_METHODS.iter().copied().chain(["format"]).collect();
+    methods.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    Regex::new(&format!(
+        concat!(
+            r"(?P<recv>[A-Za-z_$@][A-Za-z0-9_$]*(?:\s*(?:\.|->|::|\?\.)\s*[A-Za-z_$][A-Za-z0-9_$]*)*)",
+            r"\s*(?:\.|->|::|\?\.)\s*(?P<method>(?i:{}))(?-u:\b)[ \t]*(?P<bang>!)?[ \t]*(?P<open>\(|\{{|[ \t]+[\x22'A-Za-z_:$@#])",
+            r"|(?-u:\b)(?P<func>print|println|printf|print_r|var_dump|var_export|error_log|puts|pp|NSLog|syslog|log|logger|debug|info|warn|error|trace|eprintln|eprint|dbg)",
+            // `[ \t]`, not `\s`: a paren-less call's argument starts on its own line (`x = a.b` then
+            // `puts "…"` on the next line is two statements).
+            r"[ \t]*(?P<fbang>!)?[ \t]*(?P<fopen>\(|[ \t]+[\x22'A-Za-z_:$@#])",
+        ),
+        methods.join("|")
     ))
-    .expect("a literal regex that is tested")
+    .expect("a regex built from literal method names, tested")
 });
 
 const LOG_METHODS: &[&str] = &[
