@@ -256,7 +256,7 @@ fn find_from(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 /// and the window grows (×4) only when the parenthesis is not closed inside it: masking the whole
 /// `limit` for every call made a file's log calls cost `limit` bytes each (a fifth of a scan).
 /// The answer is the same as masking the whole region at once: [`code_mask`] writes only forward
-/// and looks at most [`MASK_LOOKAHEAD`] bytes ahead (unbounded searches, for `*/` or a line end,
+/// and looks at most `MASK_LOOKAHEAD` bytes ahead (unbounded searches, for `*/` or a line end,
 /// mark to the end of the text either way), so a window's mask equals the region's except in its
 /// last `MASK_LOOKAHEAD` bytes, which are not trusted until the window reaches the region's end.
 pub fn matching_paren(text: &str, open: usize, lang: Lang, limit: usize) -> Option<usize> {
