@@ -265,6 +265,15 @@ pub fn plausible_in_context(text: &str, pan: &Pan) -> bool {
     ["card", "pan", "cc_", "ccnum", "visa", "maestro", "credit"].iter().any(|w| line.contains(w))
 }
 
+/// Whether byte `i` belongs to a run of digits with single space or dash separators.
+fn in_digit_run(b: &[u8], i: usize) -> bool {
+    b[i].is_ascii_digit()
+        || matches!(b[i], b' ' | b'-')
+            && i > 0
+            && b[i - 1].is_ascii_digit()
+            && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+}
+
 /// Every full PAN in `text` (the masking safety net and the log-file scan use this).
 ///
 /// A run of digits and separators may hold several card numbers (`4111…-5500…`), and
@@ -272,13 +281,7 @@ pub fn plausible_in_context(text: &str, pan: &Pan) -> bool {
 /// each candidate is searched, from every group start, and a card number found is skipped past.
 pub fn find_pans(text: &str) -> Vec<Pan> {
     let b = text.as_bytes();
-    let in_run = |i: usize| {
-        b[i].is_ascii_digit()
-            || matches!(b[i], b' ' | b'-')
-                && i > 0
-                && b[i - 1].is_ascii_digit()
-                && b.get(i + 1).is_some_and(u8::is_ascii_digit)
-    };
+    let in_run = |i: usize| in_digit_run(b, i);
     let mut out: Vec<Pan> = Vec::new();
     let mut searched_to = 0;
     for c in candidates(text) {
@@ -325,13 +328,7 @@ pub fn find_pans(text: &str) -> Vec<Pan> {
 pub fn candidates(text: &str) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let n = b.len();
-    let in_run = |i: usize| {
-        b[i].is_ascii_digit()
-            || matches!(b[i], b' ' | b'-')
-                && i > 0
-                && b[i - 1].is_ascii_digit()
-                && b.get(i + 1).is_some_and(u8::is_ascii_digit)
-    };
+    let in_run = |i: usize| in_digit_run(b, i);
     let mut out = Vec::new();
     let mut i = 12;
     while i < n {
