@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 
-use regex::Regex;
 use toml::de::DeValue;
 
 use super::rule::{Allow, Example, Examples, Origin, ProbeKind, Rule, Severity, StaticSpec, is_kebab_id};
@@ -355,7 +354,7 @@ fn examples(e: &Table<'_, '_>, key: &str, out: &mut Vec<Problem>) -> Vec<Example
 }
 
 fn check_regex(p: &toml::Spanned<String>, out: &mut Vec<Problem>) {
-    if let Err(e) = Regex::new(p.get_ref()) {
+    if let Err(e) = super::regex_cache::compile(p.get_ref()) {
         let msg = e.to_string();
         let last = msg.lines().last().unwrap_or("invalid regex").trim().to_string();
         out.push(Problem::at(p.span(), format!("invalid regex: {last}")).label("does not compile").help(

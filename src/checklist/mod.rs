@@ -6,6 +6,7 @@
 
 pub mod builtin;
 pub mod load;
+pub mod regex_cache;
 pub mod rule;
 
 use std::collections::BTreeSet;

@@ -530,7 +530,7 @@ fn compile_rule(
             let id = if let Some(id) = pattern_ids.get(p) {
                 *id
             } else {
-                let re = Regex::new(p).map_err(|e| format!("invalid pattern: {e}"))?;
+                let re = crate::checklist::regex_cache::compile(p).map_err(|e| format!("invalid pattern: {e}"))?;
                 patterns.push(re);
                 pattern_ids.insert(p.clone(), patterns.len() - 1);
                 patterns.len() - 1
@@ -561,7 +561,7 @@ fn compile_rule(
             .allow
             .regexes
             .iter()
-            .map(|r| Regex::new(r).map_err(|e| format!("invalid allow regex: {e}")))
+            .map(|r| crate::checklist::regex_cache::compile(r).map_err(|e| format!("invalid allow regex: {e}")))
             .collect::<Result<_, _>>()?,
         stopwords: spec.allow.stopwords.iter().map(|s| s.to_ascii_lowercase()).collect(),
     })
