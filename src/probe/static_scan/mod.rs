@@ -158,9 +158,9 @@ pub fn run_with(ctx: &RunContext, rules: &[&Rule], opts: ScanOptions) -> ProbeRu
         let dirs: BTreeSet<&str> = findings
             .iter()
             .filter(|f| rules[f.rule].implementation == "sandbox-url")
-            .map(|f| f.finding.path.as_str())
+            .map(|f| f.finding.path.rsplit_once('/').map_or("", |(d, _)| d))
             .collect();
-        let found: Vec<String> = dirs.into_iter().flat_map(|p| overrides::siblings_on_disk(&ctx.root, p)).collect();
+        let found: Vec<String> = dirs.into_iter().flat_map(|d| overrides::production_files_in(&ctx.root, d)).collect();
         overriding.extend(found);
     }
     findings.retain(|f| {

@@ -19,10 +19,9 @@ pub(super) fn sets_host(ctx: FileContext, text: &str) -> bool {
 }
 
 /// For a scan of chosen files (`--changed-since`, `--staged`, `only_files`): the production files
-/// beside `path` on disk that name an Exirom host, which the walk did not read. Read only for a
-/// sandbox-url finding in such a scan, so a full scan still reads every file once.
-pub(super) fn siblings_on_disk(root: &std::path::Path, path: &str) -> Vec<String> {
-    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+/// in directory `dir` on disk that name an Exirom host, which the walk did not read. Read only for
+/// a directory with a sandbox-url finding in such a scan, so a full scan still reads every file once.
+pub(super) fn production_files_in(root: &std::path::Path, dir: &str) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
         return Vec::new();
     };
@@ -33,10 +32,11 @@ pub(super) fn siblings_on_disk(root: &std::path::Path, path: &str) -> Vec<String
             let rel = if dir.is_empty() { name } else { format!("{dir}/{name}") };
             let ctx = super::context::classify(&rel, "");
             let small = e.metadata().ok()?.len() <= 1024 * 1024;
-            (ctx.is_production() && small && e.file_type().ok()?.is_file()).then_some(rel)
-        })
-        .filter(|rel| {
-            std::fs::read_to_string(root.join(rel)).is_ok_and(|t| sets_host(super::context::classify(rel, &t), &t))
+            if !(ctx.is_production() && small && e.file_type().ok()?.is_file()) {
+                return None;
+            }
+            let text = std::fs::read_to_string(root.join(&rel)).ok()?;
+            sets_host(ctx, &text).then_some(rel)
         })
         .collect()
 }

@@ -280,7 +280,8 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
     let prev = if n > 0 { view.line(n - 1) } else { "" };
     let boolean =
         ["Boolean", "boolean", "bool", "BOOLEAN", "BooleanField", "TINYINT(1)"].iter().any(|b| line.contains(b));
-    let entity_file = ["@Entity", "@MappedEntity", "@Table(", "@Document"].iter().any(|a| text.contains(a));
+    // Looked up only for JVM/.NET lines that need it: it reads the whole file.
+    let entity_file = || ["@Entity", "@MappedEntity", "@Table(", "@Document"].iter().any(|a| text.contains(a));
     // Kotlin parameters and properties (`val cvv: String,`) read like a Mongoose schema; they are
     // columns only in an entity.
     let kotlin_decl = lang == Lang::Jvm && KOTLIN_DECL.is_match(line);
@@ -288,7 +289,7 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
         && (ORM_FIELD.is_match(prev) || prev.contains("@MappedProperty") || prev.contains("@Column"));
     if !boolean
         && !in_form_class(view, n)
-        && (ORM_FIELD.is_match(line) && (!kotlin_decl || entity_file) || annotated_field)
+        && (ORM_FIELD.is_match(line) && (!kotlin_decl || entity_file()) || annotated_field)
     {
         return Some("CVV field in a database model or migration");
     }
@@ -296,11 +297,11 @@ fn judge(view: &FileView<'_>, pos: usize, n: usize) -> Option<&'static str> {
         return Some("CVV field in a database model or migration");
     }
     if matches!(lang, Lang::Jvm | Lang::CSharp)
-        && entity_file
         && (((lower.contains("string ") || lower.contains("int ") || lower.contains("integer "))
             && line.trim_end().ends_with(';')
             && !line.contains('('))
             || KOTLIN_DECL.is_match(line) && !line.contains("fun "))
+        && entity_file()
     {
         return Some("CVV field in a database model or migration");
     }
